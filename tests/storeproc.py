@@ -36,6 +36,11 @@ class StoreProcess:
     extra: list[str] = field(default_factory=list)
     client_port: int = 0
     peer_port: int = 0
+    # Peer port to advertise (--initial-advertise-peer-urls, --initial-cluster) when it
+    # should differ from the one listened on: etcd derives the member and cluster IDs
+    # from the advertised peer URLs, so two single-member stores that advertise the
+    # same URL report the same IDs even while both run. 0 means peer_port.
+    advertise_peer_port: int = 0
     proc: subprocess.Popen | None = None
     log_path: str = ""
 
@@ -49,6 +54,7 @@ class StoreProcess:
 
     def argv(self) -> list[str]:
         peer = f"http://127.0.0.1:{self.peer_port}"
+        advertised = f"http://127.0.0.1:{self.advertise_peer_port or self.peer_port}"
         binary = [KUBELITE, "store"] if self.kind == "kubelite" else [ETCD]
         return binary + [
             "--name", self.name,
@@ -56,8 +62,8 @@ class StoreProcess:
             "--listen-client-urls", self.url,
             "--advertise-client-urls", self.url,
             "--listen-peer-urls", peer,
-            "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", f"{self.name}={peer}",
+            "--initial-advertise-peer-urls", advertised,
+            "--initial-cluster", f"{self.name}={advertised}",
             "--initial-cluster-token", "kubelite-test",
             *self.extra,
         ]

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real etcdctl and client libraries against the store."""
