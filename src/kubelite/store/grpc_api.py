@@ -255,8 +255,10 @@ class ClusterService(rpc_pb2_grpc.ClusterServicer):
 
     @_unary
     async def MemberList(self, request):
+        header = self.server.header()
+        header.ClearField("revision")  # etcd's cluster service does not report one
         return rpc_pb2.MemberListResponse(
-            header=self.server.header(),
+            header=header,
             members=[
                 rpc_pb2.Member(
                     ID=m.id, name=m.name, peerURLs=list(m.peer_urls), clientURLs=list(m.client_urls)
@@ -278,8 +280,7 @@ class MaintenanceService(rpc_pb2_grpc.MaintenanceServicer):
     @_unary
     async def Alarm(self, request):
         if request.action == rpc_pb2.AlarmRequest.GET:
-            return rpc_pb2.AlarmResponse(
-                header=self.server.header(),
+            return rpc_pb2.AlarmResponse(  # no header, as etcd answers
                 alarms=[
                     rpc_pb2.AlarmMember(memberID=m, alarm=a)
                     for m, a in sorted(self.server.alarms)
