@@ -7,6 +7,7 @@ import logging
 import signal
 
 import grpc
+import uvloop
 
 from kubelite.store import config
 from kubelite.store.grpc_api import add_services
@@ -53,4 +54,4 @@ def run(argv: list[str]) -> None:
             loop.add_signal_handler(sig, stop.set)
         await serve(cfg, stop)
 
-    asyncio.run(main())
+    uvloop.run(main())

@@ -35,6 +35,7 @@ from kubelite.store.identity import Member, cluster_id, parse_initial_cluster
 from kubelite.store.kv_apply import KVApplier
 from kubelite.store.lease import Lessor
 from kubelite.store.mvcc.backend import Backend
+from kubelite.store.mvcc.bbolt_export import write_etcd_snapshot
 from kubelite.store.mvcc.kvstore import KVStore
 from kubelite.store.proto.etcdserverpb import raft_internal_pb2, rpc_pb2
 from kubelite.store.proto.raftpb import raft_pb2
@@ -48,10 +49,6 @@ log = logging.getLogger("kubelite.store")
 VERSION = "3.4.0"
 SNAPSHOT_CHUNK = 32 * 1024
 LEASE_CHECK_INTERVAL = 0.5
-# A small batch is fsynced on the event loop's thread: handing it to a worker
-# thread costs more than the fsync. A bigger batch is fsynced in a thread, so
-# that the loop takes in the next batch's requests meanwhile (group commit).
-INLINE_SYNC_ENTRIES = 2
 COMPACTOR_TICK = 1.0
 
 _MEMBERS_KEY = b"members"
@@ -243,10 +240,9 @@ class EtcdServer:
             ready = self.raft.ready()
             if ready.hard_state is not None or ready.entries:
                 self.wal.save(ready.hard_state, ready.entries)
-                if len(ready.entries) <= INLINE_SYNC_ENTRIES:
-                    self.wal.sync()
-                else:
-                    await asyncio.to_thread(self.wal.sync)
+                # The fsync runs in a worker thread, so that the loop takes
+                # in the next batch's requests meanwhile (group commit).
+                await asyncio.to_thread(self.wal.sync)
             for entry in ready.committed_entries:
                 self._apply(entry)
             self.raft.advance(ready)
@@ -403,8 +399,12 @@ class EtcdServer:
         followed by its SHA-256 as etcd appends it."""
         with tempfile.TemporaryDirectory(dir=self.member_dir) as tmp:
             path = os.path.join(tmp, "snapshot.db")
+            major, minor = VERSION.split(".")[:2]
             async with self._backend_lock:
-                await asyncio.to_thread(self.backend.copy_to, path)
+                await asyncio.to_thread(
+                    write_etcd_snapshot, self.backend, path, list(self.members),
+                    sorted(self.alarms), f"{major}.{minor}.0",
+                )
             size = os.path.getsize(path)
             digest = hashlib.sha256()
             total = size + digest.digest_size
