@@ -37,4 +37,5 @@ proto:
 	find src/kubelite/store/proto -name '*_pb2*.py' -delete
 	$(VENV)/bin/python -m grpc_tools.protoc -Isrc --python_out=src --grpc_python_out=src \
 	  $$(find src/kubelite/store/proto -name '*.proto')
-	find src/kubelite/store/proto -name '*_pb2_grpc.py' -size -1k -delete
+	for f in $$(grep -L '^service ' $$(find src/kubelite/store/proto -name '*.proto')); do \
+	  rm -f $${f%.proto}_pb2_grpc.py; done

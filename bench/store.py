@@ -7,14 +7,17 @@ generated stubs, and stopped. The client runs in a couple of worker processes
 on a small machine the client and the server share the cores, so the etcd
 figures are partly the client's limit. `config.python_noop_server_put_64` is
 the same client against a gRPC server that does nothing, in one Python
-process: the most any single-process Python gRPC server reaches here.
+process on uvloop (as kubelite runs): the most any single-process Python
+gRPC server reaches here; `python_noop_server_cpu_ms_per_put_64` is the CPU
+that server spends per request, the floor under kubelite's
+`server_cpu_ms_per_put_*`.
 
 Figures (one JSON object on stdout; progress on stderr):
   put throughput and p50/p99 latency at 1, 16 and 64 concurrent clients
   (256-byte values, distinct keys); single-key range throughput at 16 clients,
   serializable and linearizable; watch delivery latency p50/p99 (a watcher on
   a prefix, one writer putting keys whose value holds the send time); the
-  server's resident memory after the load.
+  server's resident memory after the load; the server's CPU time per put.
 Each has {"kubelite": x, "etcd": y, "ratio": x/y}; `targets` says whether
 kubelite meets its goals relative to etcd. Each server runs `--passes` times
 in alternating order (kubelite, etcd, etcd, kubelite, ...) on a new data
@@ -39,6 +42,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import grpc
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -275,6 +279,19 @@ def rss_mib(pid: int) -> float:
     return round(total_kib / 1024, 1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used, all its threads included."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ms_per_op(cpu: float, load: dict, duration: float) -> float:
+    """Server CPU per operation over a load run (its warm-up included)."""
+    ops = load["throughput"] * (duration + WARMUP)
+    return round(cpu / ops * 1000, 3) if ops else 0.0
+
+
 def bench_server(
     kind: str, workers: Workers, duration: float, tmp: str, errors: dict[str, str]
 ) -> dict:
@@ -292,11 +309,14 @@ def bench_server(
             log(f"{kind}: {name} failed: {errors[f'{kind} {name}']}")
 
     def put(clients: int) -> dict:
+        before = cpu_seconds(store.proc.pid)
         r = workers.run(store.endpoint, "put", clients, duration, f"p{clients}")
+        used = cpu_seconds(store.proc.pid) - before
         return {
             f"put_throughput_{clients}": r["throughput"],
             f"put_p50_ms_{clients}": r["p50_ms"],
             f"put_p99_ms_{clients}": r["p99_ms"],
+            f"server_cpu_ms_per_put_{clients}": cpu_ms_per_op(used, r, duration),
         }
 
     def get(op: str, name: str) -> dict:
@@ -341,7 +361,7 @@ def noop_server_main(port_conn: Connection) -> None:
             return rpc_pb2.RangeResponse(header=rpc_pb2.ResponseHeader(revision=1))
 
     async def serve() -> None:
-        server = grpc.aio.server()
+        server = grpc.aio.server()  # on uvloop, as `kubelite store` runs
         rpc_pb2_grpc.add_KVServicer_to_server(Nothing(), server)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
@@ -349,10 +369,10 @@ def noop_server_main(port_conn: Connection) -> None:
         await asyncio.get_running_loop().run_in_executor(None, port_conn.recv)
         await server.stop(0)
 
-    asyncio.run(serve())
+    uvloop.run(serve())
 
 
-def python_noop_server(workers: Workers, duration: float) -> float:
+def python_noop_server(workers: Workers, duration: float) -> dict:
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=noop_server_main, args=(child,), daemon=True)
@@ -361,7 +381,13 @@ def python_noop_server(workers: Workers, duration: float) -> float:
         if not parent.poll(30):
             raise RuntimeError("do-nothing server did not start")
         port = parent.recv()
-        return workers.run(f"127.0.0.1:{port}", "put", 64, duration, "noop")["throughput"]
+        before = cpu_seconds(proc.pid)
+        r = workers.run(f"127.0.0.1:{port}", "put", 64, duration, "noop")
+        used = cpu_seconds(proc.pid) - before
+        return {
+            "python_noop_server_put_64": r["throughput"],
+            "python_noop_server_cpu_ms_per_put_64": cpu_ms_per_op(used, r, duration),
+        }
     finally:
         parent.send(None)
         proc.join(5)
@@ -455,7 +481,7 @@ def main() -> None:
     }
     try:
         log("baseline: do-nothing Python gRPC server, put x64")
-        config["python_noop_server_put_64"] = python_noop_server(workers, args.duration)
+        config.update(python_noop_server(workers, args.duration))
         for n in range(args.passes):
             for kind in kinds if n % 2 == 0 else kinds[::-1]:
                 log(f"pass {n + 1}/{args.passes}: {kind}")

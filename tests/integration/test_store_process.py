@@ -199,3 +199,23 @@ def test_bad_flags_are_refused(tmp_path):
     )
     assert result.returncode == 2
     assert "bad duration 'soon'" in result.stderr
+
+
+def test_read_only_txn_is_served_without_the_log(tmp_path):
+    with StoreProcess("kubelite", str(tmp_path / "data")) as store:
+        channel, kv, maint = stubs(store)
+        with channel:
+            put(kv, b"t", b"1")
+            index = maint.Status(rpc_pb2.StatusRequest()).raftIndex
+            read = rpc_pb2.TxnRequest(
+                compare=[rpc_pb2.Compare(key=b"t", target=rpc_pb2.Compare.VALUE, value=b"1")],
+                success=[rpc_pb2.RequestOp(request_range=rpc_pb2.RangeRequest(key=b"t"))],
+            )
+            resp = kv.Txn(read)
+            assert resp.succeeded and resp.responses[0].response_range.kvs[0].value == b"1"
+            assert maint.Status(rpc_pb2.StatusRequest()).raftIndex == index
+            write = rpc_pb2.TxnRequest(
+                success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=b"t", value=b"2"))]
+            )
+            assert kv.Txn(write).header.revision == resp.header.revision + 1
+            assert maint.Status(rpc_pb2.StatusRequest()).raftIndex == index + 1

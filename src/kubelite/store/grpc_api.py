@@ -14,11 +14,17 @@ from collections.abc import AsyncIterator
 import grpc
 
 from kubelite.store import errors
-from kubelite.store.kv_apply import check_delete_range, check_put, check_range, check_txn
+from kubelite.store.kv_apply import (
+    check_delete_range,
+    check_put,
+    check_range,
+    check_txn,
+    is_txn_readonly,
+)
 from kubelite.store.lease import Lessor
 from kubelite.store.proto.etcdserverpb import raft_internal_pb2, rpc_pb2, rpc_pb2_grpc
 from kubelite.store.proto.mvccpb import kv_pb2
-from kubelite.store.server import EtcdServer, txn_has_writes
+from kubelite.store.server import EtcdServer
 from kubelite.store.watch import Watcher
 
 InternalRaftRequest = raft_internal_pb2.InternalRaftRequest
@@ -63,8 +69,9 @@ class KVService(rpc_pb2_grpc.KVServicer):
     @_unary
     async def Txn(self, request):
         check_txn(request, MAX_TXN_OPS)
-        if txn_has_writes(request):
-            await self.server.check_quota(request.ByteSize())
+        if is_txn_readonly(request):
+            return await self.server.read_txn(request)
+        await self.server.check_quota(request.ByteSize())
         return await self.server.propose(InternalRaftRequest(txn=request))
 
     @_unary

@@ -32,7 +32,7 @@ from kubelite.store import errors
 from kubelite.store.compactor import Compactor, parse_retention
 from kubelite.store.config import StoreConfig
 from kubelite.store.identity import Member, cluster_id, parse_initial_cluster
-from kubelite.store.kv_apply import KVApplier
+from kubelite.store.kv_apply import KVApplier, is_txn_readonly
 from kubelite.store.lease import Lessor
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.bbolt_export import write_etcd_snapshot
@@ -272,9 +272,9 @@ class EtcdServer:
         future.set_result(result)
 
     def _apply_request(self, r: raft_internal_pb2.InternalRaftRequest, index: int):
-        which = _request_kind(r)
+        which = r.WhichOneof("request")
         if which in ("put", "txn", "lease_grant") and self._no_space():
-            if which != "txn" or txn_has_writes(r.txn):
+            if which != "txn" or not is_txn_readonly(r.txn):
                 self.kv.write(index).end()
                 raise errors.NO_SPACE
         if which == "put":
@@ -285,11 +285,11 @@ class EtcdServer:
             return self._write(index, lambda txw: self.applier.txn(txw, r.txn))
         if which == "compaction":
             try:
-                self.kv.compact(r.compaction.revision)
+                response = self.applier.compact(r.compaction)
             finally:
                 self.kv.write(index).end()
             log.info("store: compacted to revision %d", r.compaction.revision)
-            return rpc_pb2.CompactionResponse()
+            return response
         if which == "lease_grant":
             return self._apply_lease_grant(index, r.lease_grant)
         if which == "lease_revoke":
@@ -435,6 +435,15 @@ class EtcdServer:
         resp.header.CopyFrom(self.header(resp.header.revision))
         return resp
 
+    async def read_txn(self, req: rpc_pb2.TxnRequest) -> rpc_pb2.TxnResponse:
+        """A txn that only reads is served without the log, as etcd does;
+        linearizable unless every range in it is serializable."""
+        if not _all_serializable(req):
+            await self.read_index()
+        resp = self.applier.txn(None, req)
+        resp.header.CopyFrom(self.header(resp.header.revision))
+        return resp
+
     # ------------------------------------------------------------ leases
 
     def new_lease_id(self) -> int:
@@ -501,22 +510,11 @@ class EtcdServer:
         )
 
 
-_KINDS = ("put", "delete_range", "txn", "compaction", "lease_grant", "lease_revoke", "alarm")
-
-
-def _request_kind(r: raft_internal_pb2.InternalRaftRequest) -> str:
-    for kind in _KINDS:
-        if r.HasField(kind):
-            return kind
-    return ""
-
-
-def txn_has_writes(txn: rpc_pb2.TxnRequest) -> bool:
+def _all_serializable(txn: rpc_pb2.TxnRequest) -> bool:
     for op in itertools.chain(txn.success, txn.failure):
         kind = op.WhichOneof("request")
-        if kind in ("request_put", "request_delete_range"):
-            return True
-        if kind == "request_txn" and txn_has_writes(op.request_txn):
-            return True
-    return False
-
+        if kind == "request_range" and not op.request_range.serializable:
+            return False
+        if kind == "request_txn" and not _all_serializable(op.request_txn):
+            return False
+    return True

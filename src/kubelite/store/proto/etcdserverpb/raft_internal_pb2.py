@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from kubelite.store.proto.etcdserverpb import rpc_pb2 as kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n5kubelite/store/proto/etcdserverpb/raft_internal.proto\x12\x0c\x65tcdserverpb\x1a+kubelite/store/proto/etcdserverpb/rpc.proto\"\xf5\x02\n\x13InternalRaftRequest\x12\n\n\x02ID\x18\x01 \x01(\x04\x12%\n\x03put\x18\x04 \x01(\x0b\x32\x18.etcdserverpb.PutRequest\x12\x36\n\x0c\x64\x65lete_range\x18\x05 \x01(\x0b\x32 .etcdserverpb.DeleteRangeRequest\x12%\n\x03txn\x18\x06 \x01(\x0b\x32\x18.etcdserverpb.TxnRequest\x12\x33\n\ncompaction\x18\x07 \x01(\x0b\x32\x1f.etcdserverpb.CompactionRequest\x12\x34\n\x0blease_grant\x18\x08 \x01(\x0b\x32\x1f.etcdserverpb.LeaseGrantRequest\x12\x36\n\x0clease_revoke\x18\t \x01(\x0b\x32 .etcdserverpb.LeaseRevokeRequest\x12)\n\x05\x61larm\x18\n \x01(\x0b\x32\x1a.etcdserverpb.AlarmRequestb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n5kubelite/store/proto/etcdserverpb/raft_internal.proto\x12\x0c\x65tcdserverpb\x1a+kubelite/store/proto/etcdserverpb/rpc.proto\"\x8e\x03\n\x13InternalRaftRequest\x12\n\n\x02ID\x18\x01 \x01(\x04\x12\'\n\x03put\x18\x04 \x01(\x0b\x32\x18.etcdserverpb.PutRequestH\x00\x12\x38\n\x0c\x64\x65lete_range\x18\x05 \x01(\x0b\x32 .etcdserverpb.DeleteRangeRequestH\x00\x12\'\n\x03txn\x18\x06 \x01(\x0b\x32\x18.etcdserverpb.TxnRequestH\x00\x12\x35\n\ncompaction\x18\x07 \x01(\x0b\x32\x1f.etcdserverpb.CompactionRequestH\x00\x12\x36\n\x0blease_grant\x18\x08 \x01(\x0b\x32\x1f.etcdserverpb.LeaseGrantRequestH\x00\x12\x38\n\x0clease_revoke\x18\t \x01(\x0b\x32 .etcdserverpb.LeaseRevokeRequestH\x00\x12+\n\x05\x61larm\x18\n \x01(\x0b\x32\x1a.etcdserverpb.AlarmRequestH\x00\x42\t\n\x07requestb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kubelite.store.proto.etcdse
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INTERNALRAFTREQUEST']._serialized_start=117
-  _globals['_INTERNALRAFTREQUEST']._serialized_end=490
+  _globals['_INTERNALRAFTREQUEST']._serialized_end=515
 # @@protoc_insertion_point(module_scope)
