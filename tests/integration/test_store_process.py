@@ -219,3 +219,13 @@ def test_read_only_txn_is_served_without_the_log(tmp_path):
             )
             assert kv.Txn(write).header.revision == resp.header.revision + 1
             assert maint.Status(rpc_pb2.StatusRequest()).raftIndex == index + 1
+
+
+def test_a_second_store_on_the_same_data_dir_is_refused(tmp_path):
+    data = str(tmp_path / "data")
+    with StoreProcess("kubelite", data):
+        second = StoreProcess("kubelite", data)
+        with pytest.raises(RuntimeError) as refused:
+            second.start(timeout=20)
+        second.stop()
+    assert "in use by another store process" in str(refused.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 import grpc
 import uvloop
@@ -12,6 +13,7 @@ import uvloop
 from kubelite.store import config
 from kubelite.store.grpc_api import add_services
 from kubelite.store.server import EtcdServer
+from kubelite.store.wal import WALCorruptError
 
 # gRPC lets a message through up to this much over --max-request-bytes, so
 # that an oversized request gets etcd's own "request is too large" error.
@@ -54,4 +56,8 @@ def run(argv: list[str]) -> None:
             loop.add_signal_handler(sig, stop.set)
         await serve(cfg, stop)
 
-    uvloop.run(main())
+    try:
+        uvloop.run(main())
+    except WALCorruptError as e:
+        log.error("store: cannot start, the write-ahead log is damaged: %s", e)
+        sys.exit(1)

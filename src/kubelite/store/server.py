@@ -18,6 +18,7 @@ decisions live in raft/, mvcc/, kv_apply, lease, watch and compactor.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import itertools
 import json
@@ -26,7 +27,7 @@ import os
 import struct
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from kubelite.store import errors
 from kubelite.store.compactor import Compactor, parse_retention
@@ -77,7 +78,7 @@ class EtcdServer:
         self.alarms: set[tuple[int, int]] = set()
         self._waiters: dict[int, asyncio.Future] = {}
         self._ids = itertools.count(1)
-        self._lease_ids = itertools.count(1)
+        self._lease_ids: Iterator[int]  # set in start(), from the member ID and the clock
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._backend_lock = asyncio.Lock()
@@ -89,6 +90,7 @@ class EtcdServer:
 
     async def start(self) -> None:
         os.makedirs(self.snap_dir, exist_ok=True)
+        self._lock_data_dir()
         self.backend = Backend(os.path.join(self.snap_dir, "db"))
         self.kv = KVStore(self.backend)
         self.applier = KVApplier(self.kv, self.lessor)
@@ -122,6 +124,18 @@ class EtcdServer:
             self.cfg.name, self.member_id, self.cluster_id, self.raft.term,
             self.kv.current_revision,
         )
+
+    def _lock_data_dir(self) -> None:
+        """One store per data directory: a second one would corrupt it."""
+        path = os.path.join(self.member_dir, "lock")
+        self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise SystemExit(
+                f"kubelite store: {self.cfg.data_dir} is in use by another store process"
+            ) from None
 
     def _bootstrap(self) -> None:
         if self.cfg.initial_cluster_state != "new":
@@ -202,6 +216,7 @@ class EtcdServer:
         self.wal.close()
         self.backend.sync()
         self.backend.close()
+        os.close(self._lock_fd)
 
     # ------------------------------------------------------------ write path
 
