@@ -229,3 +229,13 @@ def test_a_second_store_on_the_same_data_dir_is_refused(tmp_path):
             second.start(timeout=20)
         second.stop()
     assert "in use by another store process" in str(refused.value)
+
+
+def test_membership_changes_answer_unimplemented(tmp_path):
+    with StoreProcess("kubelite", str(tmp_path / "data")) as store:
+        with grpc.insecure_channel(store.endpoint) as channel:
+            cluster = rpc_pb2_grpc.ClusterStub(channel)
+            with pytest.raises(grpc.RpcError) as e:
+                cluster.MemberAdd(rpc_pb2.MemberAddRequest(peerURLs=["http://127.0.0.1:1"]))
+            assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+            assert len(cluster.MemberList(rpc_pb2.MemberListRequest()).members) == 1
