@@ -239,3 +239,27 @@ def test_membership_changes_answer_unimplemented(tmp_path):
                 cluster.MemberAdd(rpc_pb2.MemberAddRequest(peerURLs=["http://127.0.0.1:1"]))
             assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
             assert len(cluster.MemberList(rpc_pb2.MemberListRequest()).members) == 1
+
+
+@pytest.mark.parametrize("kind", ["etcd", "kubelite"])
+def test_slow_watcher_gets_every_event_in_order(kind, tmp_path):
+    with StoreProcess(kind, str(tmp_path / "data")) as store:
+        channel, kv, _ = stubs(store)
+        with channel:
+            create = rpc_pb2.WatchRequest(
+                create_request=rpc_pb2.WatchCreateRequest(key=b"s/", range_end=b"s0")
+            )
+            stream = rpc_pb2_grpc.WatchStub(channel).Watch(iter([create]), timeout=60)
+            assert next(stream).created
+            value = b"v" * 4096
+            first = put(kv, b"s/0", value).header.revision
+            last = first
+            for i in range(1, 2000):  # ~8 MiB the watcher does not read meanwhile
+                last = put(kv, b"s/%d" % i, value).header.revision
+            seen: list[int] = []
+            for response in stream:
+                seen += [e.kv.mod_revision for e in response.events]
+                if seen and seen[-1] >= last:
+                    break
+            stream.cancel()
+            assert seen == list(range(first, last + 1))

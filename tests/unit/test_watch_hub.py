@@ -48,6 +48,11 @@ class Sink:
     def progress(self, watcher, revision):
         self.progresses.append((watcher.id, revision))
 
+    full = False
+
+    def congested(self, watcher):
+        return self.full
+
     def revisions(self) -> list[int]:
         return [e.kv.mod_revision for _, evs, _ in self.got for e in evs]
 
@@ -134,3 +139,45 @@ def test_removed_watcher_gets_nothing():
     store.write(event)
     hub.notify([event], 2)
     assert sink.got == []
+
+
+def test_slow_client_falls_behind_then_catches_up_in_order():
+    store, sink = FakeHistory(), Sink()
+    hub = WatchHub(store)
+    watcher = Watcher(id=1, key=b"k", range_end=b"l", next_rev=2, sink=sink)
+    hub.add(watcher)
+
+    def write(rev: int) -> None:
+        event = put(b"k%d" % rev, rev)
+        store.write(event)
+        hub.notify([event], rev)
+
+    write(2)
+    sink.full = True  # the client stops reading
+    for rev in range(3, 6):
+        write(rev)
+    assert watcher in hub.lagging and watcher not in hub.synced
+    hub.catch_up()  # still congested: nothing moves
+    assert sink.revisions() == [2]
+    sink.full = False
+    hub.catch_up()
+    assert watcher in hub.synced
+    write(6)
+    assert sink.revisions() == [2, 3, 4, 5, 6]
+
+
+def test_lagging_watcher_past_compaction_is_cancelled():
+    store, sink = FakeHistory(), Sink()
+    hub = WatchHub(store)
+    watcher = Watcher(id=4, key=b"k", range_end=b"", next_rev=2, sink=sink)
+    hub.add(watcher)
+    sink.full = True
+    for rev in range(2, 6):
+        event = put(b"k", rev)
+        store.write(event)
+        hub.notify([event], rev)
+    store.compact_revision = 4
+    sink.full = False
+    hub.catch_up()
+    assert sink.compactions == [(4, 4)]
+    assert not hub.lagging and not hub.synced

@@ -31,6 +31,9 @@ InternalRaftRequest = raft_internal_pb2.InternalRaftRequest
 MAX_TXN_OPS = 128
 NOT_YET = "kubelite: membership changes need multi-member Raft, which is not available yet"
 DUPLICATE_WATCH_ID = "mvcc: duplicate watch ID provided on the WatchStream"
+# Responses a watch stream may hold for a slow client before its watchers
+# stop being fed live and replay from history once it has caught up.
+MAX_QUEUED_WATCH_RESPONSES = 256
 
 
 def _unary(method):
@@ -108,6 +111,9 @@ class WatchStream:
 
     def progress(self, watcher: Watcher, revision: int) -> None:
         self._send(rpc_pb2.WatchResponse(header=self.server.header(revision), watch_id=watcher.id))
+
+    def congested(self, watcher: Watcher) -> bool:
+        return self.queue.qsize() >= MAX_QUEUED_WATCH_RESPONSES
 
     def _send(self, response: rpc_pb2.WatchResponse) -> None:
         self.queue.put_nowait(response)

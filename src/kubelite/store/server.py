@@ -50,6 +50,7 @@ log = logging.getLogger("kubelite.store")
 VERSION = "3.4.0"
 SNAPSHOT_CHUNK = 32 * 1024
 LEASE_CHECK_INTERVAL = 0.5
+WATCH_CATCH_UP_INTERVAL = 0.1
 COMPACTOR_TICK = 1.0
 
 _MEMBERS_KEY = b"members"
@@ -112,6 +113,7 @@ class EtcdServer:
             asyncio.create_task(self._raft_loop(), name="raft"),
             asyncio.create_task(self._lease_loop(), name="lease-expiry"),
             asyncio.create_task(self._progress_loop(), name="watch-progress"),
+            asyncio.create_task(self._watch_catch_up_loop(), name="watch-catch-up"),
         ]
         compactor = Compactor(
             self.cfg.auto_compaction_mode,
@@ -487,6 +489,11 @@ class EtcdServer:
             self._revoking.discard(lease_id)
 
     # ------------------------------------------------------------ background
+
+    async def _watch_catch_up_loop(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_CATCH_UP_INTERVAL)
+            self.hub.catch_up()
 
     async def _progress_loop(self) -> None:
         while True:

@@ -2,11 +2,15 @@
 
 A watcher wants every event on a key or range from `next_rev` on. The hub
 keeps two groups, as etcd does: synced watchers, which are caught up and get
-each write's events as it is applied, and watchers still replaying history,
-which read it from the MVCC store in batches until they reach the current
-revision and join the synced group. Everything happens on the event loop's
-thread between applies, so no event can slip between a replay and the live
-feed: each watcher sees each revision once, in order.
+each write's events as it is applied, and lagging watchers, which read
+history from the MVCC store in batches until they reach the current
+revision and join the synced group. A watcher starts lagging when it starts
+from an old revision, and falls back to lagging when its client reads too
+slowly (its sink is congested): rather than queueing without bound, the hub
+stops feeding it and replays what it missed once the client has caught up.
+Everything happens on the event loop's thread between applies, so no event
+can slip between a replay and the live feed: each watcher sees each
+revision once, in order.
 
 Delivery goes to a `WatchSink` (the gRPC watch stream): the hub decides
 what a watcher gets; the sink turns it into responses.
@@ -31,6 +35,8 @@ class WatchSink(Protocol):
     def compacted(self, watcher: Watcher, compact_revision: int) -> None: ...
 
     def progress(self, watcher: Watcher, revision: int) -> None: ...
+
+    def congested(self, watcher: Watcher) -> bool: ...
 
 
 @dataclass(eq=False)
@@ -73,33 +79,44 @@ class WatchHub:
     def __init__(self, store: History) -> None:
         self.store = store
         self.synced: set[Watcher] = set()
+        self.lagging: set[Watcher] = set()
 
     def add(self, watcher: Watcher) -> None:
         """Start a watcher: replay what it missed, then feed it live."""
-        compact = self.store.compact_revision
-        if watcher.next_rev < compact:
-            watcher.sink.compacted(watcher, compact)
-            return
-        self._replay(watcher)
-        self.synced.add(watcher)
+        self.lagging.add(watcher)
+        self._catch_up(watcher)
 
     def remove(self, watcher: Watcher) -> None:
         self.synced.discard(watcher)
+        self.lagging.discard(watcher)
 
     def notify(self, events: list[kv_pb2.Event], revision: int) -> None:
         """A write was applied at `revision` with these events."""
         if not events:
             return
         stripped: dict[int, kv_pb2.Event] | None = None
+        slow: list[Watcher] = []
         for watcher in self.synced:
             selected = watcher.select(events)
             if selected:
+                if watcher.sink.congested(watcher):
+                    slow.append(watcher)  # next_rev stays: the replay resumes there
+                    continue
                 if not watcher.prev_kv:
                     if stripped is None:
                         stripped = {id(e): _without_prev(e) for e in events}
                     selected = [stripped[id(e)] for e in selected]
                 watcher.sink.deliver(watcher, selected, revision)
             watcher.next_rev = revision + 1
+        for watcher in slow:
+            self.synced.discard(watcher)
+            self.lagging.add(watcher)
+
+    def catch_up(self) -> None:
+        """Move lagging watchers whose clients have room forward through
+        history; called now and then."""
+        for watcher in list(self.lagging):
+            self._catch_up(watcher)
 
     def progress(self) -> None:
         """Tell each caught-up watcher that asked for it how far it has seen."""
@@ -108,15 +125,24 @@ class WatchHub:
             if watcher.progress_notify:
                 watcher.sink.progress(watcher, revision)
 
-    def _replay(self, watcher: Watcher) -> None:
+    def _catch_up(self, watcher: Watcher) -> None:
+        compact = self.store.compact_revision
+        if watcher.next_rev < compact:
+            self.lagging.discard(watcher)
+            watcher.sink.compacted(watcher, compact)
+            return
         current = self.store.current_revision
         while watcher.next_rev <= current:
+            if watcher.sink.congested(watcher):
+                return
             end = min(current, watcher.next_rev + MAX_REVS_PER_BATCH - 1)
             selected = watcher.select(self.store.history(watcher.next_rev, end))
             if selected:
                 selected = [self._with_prev(watcher, e) for e in selected]
                 watcher.sink.deliver(watcher, selected, current)
             watcher.next_rev = end + 1
+        self.lagging.discard(watcher)
+        self.synced.add(watcher)
 
     def _with_prev(self, watcher: Watcher, event: kv_pb2.Event) -> kv_pb2.Event:
         if not watcher.prev_kv:
