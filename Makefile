@@ -34,8 +34,8 @@ bench: setup
 # (needs the dev extra: grpcio-tools).
 proto:
 	$(VENV)/bin/pip install -q -e '.[dev]'
-	find src/kubelite/store/proto -name '*_pb2*.py' -delete
+	find src/kubelite -name '*_pb2*.py' -delete
 	$(VENV)/bin/python -m grpc_tools.protoc -Isrc --python_out=src --grpc_python_out=src \
-	  $$(find src/kubelite/store/proto -name '*.proto')
-	for f in $$(grep -L '^service ' $$(find src/kubelite/store/proto -name '*.proto')); do \
+	  $$(find src/kubelite -name '*.proto')
+	for f in $$(grep -L '^service ' $$(find src/kubelite -name '*.proto')); do \
 	  rm -f $${f%.proto}_pb2_grpc.py; done

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2, rpc_pb2_grpc  # noqa: E402
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc  # noqa: E402
 from tests.storeproc import ETCD, StoreProcess  # noqa: E402
 
 VALUE_SIZE = 256

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2, rpc_pb2_grpc
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 
 KUBELITE = os.path.join(os.path.dirname(sys.executable), "kubelite")
 ETCD = shutil.which("etcd") or "/usr/bin/etcd"

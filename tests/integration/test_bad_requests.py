@@ -7,8 +7,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2 as pb
-from kubelite.store.proto.etcdserverpb import rpc_pb2_grpc
+from kubelite.etcdpb.etcdserverpb import rpc_pb2 as pb
+from kubelite.etcdpb.etcdserverpb import rpc_pb2_grpc
 from tests.storeproc import StoreProcess
 
 

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 import grpc
 import pytest
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2, rpc_pb2_grpc
-from kubelite.store.proto.mvccpb import kv_pb2
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
+from kubelite.etcdpb.mvccpb import kv_pb2
 from tests.storeproc import ETCD, StoreProcess
 
 WRITERS = 16

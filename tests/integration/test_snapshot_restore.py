@@ -21,7 +21,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2, rpc_pb2_grpc
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from tests.storeproc import ETCD, StoreProcess, free_port
 
 ETCDCTL = "/usr/bin/etcdctl"

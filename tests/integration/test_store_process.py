@@ -11,7 +11,7 @@ import time
 import grpc
 import pytest
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2, rpc_pb2_grpc
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from tests.storeproc import StoreProcess
 
 NO_SPACE = "etcdserver: mvcc: database space exceeded"

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2
 from kubelite.store.identity import Member
 from kubelite.store.mvcc import bbolt
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.bbolt_export import lease_record, member_record, write_etcd_snapshot
 from kubelite.store.mvcc.kvstore import KVStore, crc32c
 from kubelite.store.mvcc.revision import Revision, rev_to_bytes
-from kubelite.store.proto.etcdserverpb import rpc_pb2
 
 ETCDCTL = shutil.which("etcdctl") or "/usr/bin/etcdctl"
 PS = bbolt.PAGE_SIZE

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2 as pb
 from kubelite.store import errors
 from kubelite.store.kv_apply import (
     KVApplier,
@@ -18,7 +19,6 @@ from kubelite.store.kv_apply import (
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.kvstore import KVStore
 from kubelite.store.mvcc.revision import bytes_to_rev
-from kubelite.store.proto.etcdserverpb import rpc_pb2 as pb
 
 Compare, RangeRequest = pb.Compare, pb.RangeRequest
 

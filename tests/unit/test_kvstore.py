@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from kubelite.etcdpb.mvccpb import kv_pb2
 from kubelite.store import errors
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.kvstore import KVStore, crc32c
 from kubelite.store.mvcc.revision import Revision, bytes_to_rev, rev_to_bytes
-from kubelite.store.proto.mvccpb import kv_pb2
 
 PUT, DELETE = kv_pb2.Event.PUT, kv_pb2.Event.DELETE
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubelite.store.proto.raftpb import raft_pb2
 from kubelite.store.raft import NotLeaderError, RaftNode, Ready, Role
+from kubelite.store.raftpb import raft_pb2
 
 
 def entry(index: int, term: int, data: bytes = b"") -> raft_pb2.Entry:

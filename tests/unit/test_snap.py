@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelite.store.proto.raftpb import raft_pb2
+from kubelite.store.raftpb import raft_pb2
 from kubelite.store.wal import Snapshotter
 from kubelite.store.wal.snap import decode_snapshot, encode_snapshot, snap_name
 

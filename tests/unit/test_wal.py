@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelite.store.proto.raftpb import raft_pb2
+from kubelite.store.raftpb import raft_pb2
 from kubelite.store.wal import WAL, WalContents, WALCorruptError
 from kubelite.store.wal.record import RecordType, append_record, decode
 

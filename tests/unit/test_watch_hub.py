@@ -1,6 +1,6 @@
 """The watch hub: replay then live feed, filters, compaction, progress."""
 
-from kubelite.store.proto.mvccpb import kv_pb2
+from kubelite.etcdpb.mvccpb import kv_pb2
 from kubelite.store.watch import Watcher, WatchHub
 
 

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 
 import grpc
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
+from kubelite.etcdpb.mvccpb import kv_pb2
 from kubelite.store import errors
 from kubelite.store.kv_apply import (
     check_delete_range,
@@ -22,8 +24,7 @@ from kubelite.store.kv_apply import (
     is_txn_readonly,
 )
 from kubelite.store.lease import Lessor
-from kubelite.store.proto.etcdserverpb import raft_internal_pb2, rpc_pb2, rpc_pb2_grpc
-from kubelite.store.proto.mvccpb import kv_pb2
+from kubelite.store.raftpb import raft_internal_pb2
 from kubelite.store.server import EtcdServer
 from kubelite.store.watch import Watcher
 

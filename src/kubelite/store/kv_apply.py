@@ -14,11 +14,11 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, Protocol
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2
+from kubelite.etcdpb.mvccpb import kv_pb2
 from kubelite.store import errors
 from kubelite.store.mvcc.key_index import FROM_KEY
 from kubelite.store.mvcc.kvstore import KVStore, RangeResult, TxnWrite
-from kubelite.store.proto.etcdserverpb import rpc_pb2
-from kubelite.store.proto.mvccpb import kv_pb2
 
 RangeRequest = rpc_pb2.RangeRequest
 Compare = rpc_pb2.Compare

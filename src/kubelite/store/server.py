@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2
 from kubelite.store import errors
 from kubelite.store.compactor import Compactor, parse_retention
 from kubelite.store.config import StoreConfig
@@ -38,9 +39,8 @@ from kubelite.store.lease import Lessor
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.bbolt_export import write_etcd_snapshot
 from kubelite.store.mvcc.kvstore import KVStore
-from kubelite.store.proto.etcdserverpb import raft_internal_pb2, rpc_pb2
-from kubelite.store.proto.raftpb import raft_pb2
 from kubelite.store.raft.node import RaftNode
+from kubelite.store.raftpb import raft_internal_pb2, raft_pb2
 from kubelite.store.wal.snap import Snapshotter
 from kubelite.store.wal.wal import WAL
 from kubelite.store.watch import WatchHub

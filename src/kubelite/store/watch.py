@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kubelite.store.proto.mvccpb import kv_pb2
+from kubelite.etcdpb.mvccpb import kv_pb2
 
 # etcd sends at most this many revisions of history in one response.
 MAX_REVS_PER_BATCH = 1000

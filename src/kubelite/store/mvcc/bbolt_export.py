@@ -28,12 +28,12 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import lmdb
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2
 from kubelite.store.identity import Member
 from kubelite.store.mvcc import bbolt
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.kvstore import CONSISTENT_INDEX, FINISHED_COMPACT, SCHEDULED_COMPACT
 from kubelite.store.mvcc.revision import Revision, rev_to_bytes
-from kubelite.store.proto.etcdserverpb import rpc_pb2
 
 AUTH_REVISION = 1  # what etcd's auth store starts at and stays at without auth changes
 _KUBELITE_LEASE = struct.Struct(">qq")  # the lease db's values: id, granted TTL

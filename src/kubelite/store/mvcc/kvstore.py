@@ -19,12 +19,12 @@ from typing import NamedTuple
 
 import lmdb
 
+from kubelite.etcdpb.mvccpb import kv_pb2
 from kubelite.store import errors
 from kubelite.store.mvcc import key_index
 from kubelite.store.mvcc.backend import Backend
 from kubelite.store.mvcc.key_index import FROM_KEY
 from kubelite.store.mvcc.revision import TOMBSTONE_MARK, Revision, bytes_to_rev, pack_rev
-from kubelite.store.proto.mvccpb import kv_pb2
 
 KeyValue = kv_pb2.KeyValue
 Event = kv_pb2.Event

@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from kubelite.store.proto.raftpb import raft_pb2
+from kubelite.store.raftpb import raft_pb2
 
 
 class Role(enum.Enum):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from google.protobuf.message import DecodeError
 
-from kubelite.store.proto.raftpb import raft_pb2
+from kubelite.store.raftpb import raft_pb2
 from kubelite.store.wal.wal import fsync_dir, write_all
 
 log = logging.getLogger("kubelite.store.wal")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from google.protobuf.message import DecodeError, Message
 
-from kubelite.store.proto.raftpb import raft_pb2
+from kubelite.store.raftpb import raft_pb2
 from kubelite.store.wal.record import (
     Decoded,
     Record,

@@ -3,7 +3,7 @@
 import grpc
 import warnings
 
-from kubelite.store.proto.etcdserverpb import rpc_pb2 as kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2
+from kubelite.etcdpb.etcdserverpb import rpc_pb2 as kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -18,7 +18,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in kubelite/store/proto/etcdserverpb/rpc_pb2_grpc.py depends on'
+        + ' but the generated code in kubelite/etcdpb/etcdserverpb/rpc_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -36,28 +36,28 @@ class KVStub:
         """
         self.Range = channel.unary_unary(
                 '/etcdserverpb.KV/Range',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.FromString,
                 _registered_method=True)
         self.Put = channel.unary_unary(
                 '/etcdserverpb.KV/Put',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutResponse.FromString,
                 _registered_method=True)
         self.DeleteRange = channel.unary_unary(
                 '/etcdserverpb.KV/DeleteRange',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.FromString,
                 _registered_method=True)
         self.Txn = channel.unary_unary(
                 '/etcdserverpb.KV/Txn',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.FromString,
                 _registered_method=True)
         self.Compact = channel.unary_unary(
                 '/etcdserverpb.KV/Compact',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.FromString,
                 _registered_method=True)
 
 
@@ -99,28 +99,28 @@ def add_KVServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Range': grpc.unary_unary_rpc_method_handler(
                     servicer.Range,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.SerializeToString,
             ),
             'Put': grpc.unary_unary_rpc_method_handler(
                     servicer.Put,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutResponse.SerializeToString,
             ),
             'DeleteRange': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteRange,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.SerializeToString,
             ),
             'Txn': grpc.unary_unary_rpc_method_handler(
                     servicer.Txn,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.SerializeToString,
             ),
             'Compact': grpc.unary_unary_rpc_method_handler(
                     servicer.Compact,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -148,8 +148,8 @@ class KV:
             request,
             target,
             '/etcdserverpb.KV/Range',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.RangeResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -175,8 +175,8 @@ class KV:
             request,
             target,
             '/etcdserverpb.KV/Put',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.PutResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.PutResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -202,8 +202,8 @@ class KV:
             request,
             target,
             '/etcdserverpb.KV/DeleteRange',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DeleteRangeResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -229,8 +229,8 @@ class KV:
             request,
             target,
             '/etcdserverpb.KV/Txn',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.TxnResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -256,8 +256,8 @@ class KV:
             request,
             target,
             '/etcdserverpb.KV/Compact',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.CompactionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -280,8 +280,8 @@ class WatchStub:
         """
         self.Watch = channel.stream_stream(
                 '/etcdserverpb.Watch/Watch',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.FromString,
                 _registered_method=True)
 
 
@@ -299,8 +299,8 @@ def add_WatchServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Watch': grpc.stream_stream_rpc_method_handler(
                     servicer.Watch,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -328,8 +328,8 @@ class Watch:
             request_iterator,
             target,
             '/etcdserverpb.Watch/Watch',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.WatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -352,28 +352,28 @@ class LeaseStub:
         """
         self.LeaseGrant = channel.unary_unary(
                 '/etcdserverpb.Lease/LeaseGrant',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.FromString,
                 _registered_method=True)
         self.LeaseRevoke = channel.unary_unary(
                 '/etcdserverpb.Lease/LeaseRevoke',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.FromString,
                 _registered_method=True)
         self.LeaseKeepAlive = channel.stream_stream(
                 '/etcdserverpb.Lease/LeaseKeepAlive',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.FromString,
                 _registered_method=True)
         self.LeaseTimeToLive = channel.unary_unary(
                 '/etcdserverpb.Lease/LeaseTimeToLive',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.FromString,
                 _registered_method=True)
         self.LeaseLeases = channel.unary_unary(
                 '/etcdserverpb.Lease/LeaseLeases',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.FromString,
                 _registered_method=True)
 
 
@@ -415,28 +415,28 @@ def add_LeaseServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'LeaseGrant': grpc.unary_unary_rpc_method_handler(
                     servicer.LeaseGrant,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.SerializeToString,
             ),
             'LeaseRevoke': grpc.unary_unary_rpc_method_handler(
                     servicer.LeaseRevoke,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.SerializeToString,
             ),
             'LeaseKeepAlive': grpc.stream_stream_rpc_method_handler(
                     servicer.LeaseKeepAlive,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.SerializeToString,
             ),
             'LeaseTimeToLive': grpc.unary_unary_rpc_method_handler(
                     servicer.LeaseTimeToLive,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.SerializeToString,
             ),
             'LeaseLeases': grpc.unary_unary_rpc_method_handler(
                     servicer.LeaseLeases,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -464,8 +464,8 @@ class Lease:
             request,
             target,
             '/etcdserverpb.Lease/LeaseGrant',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseGrantResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -491,8 +491,8 @@ class Lease:
             request,
             target,
             '/etcdserverpb.Lease/LeaseRevoke',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseRevokeResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -518,8 +518,8 @@ class Lease:
             request_iterator,
             target,
             '/etcdserverpb.Lease/LeaseKeepAlive',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseKeepAliveResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -545,8 +545,8 @@ class Lease:
             request,
             target,
             '/etcdserverpb.Lease/LeaseTimeToLive',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseTimeToLiveResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -572,8 +572,8 @@ class Lease:
             request,
             target,
             '/etcdserverpb.Lease/LeaseLeases',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.LeaseLeasesResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -596,28 +596,28 @@ class ClusterStub:
         """
         self.MemberAdd = channel.unary_unary(
                 '/etcdserverpb.Cluster/MemberAdd',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.FromString,
                 _registered_method=True)
         self.MemberRemove = channel.unary_unary(
                 '/etcdserverpb.Cluster/MemberRemove',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.FromString,
                 _registered_method=True)
         self.MemberUpdate = channel.unary_unary(
                 '/etcdserverpb.Cluster/MemberUpdate',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.FromString,
                 _registered_method=True)
         self.MemberList = channel.unary_unary(
                 '/etcdserverpb.Cluster/MemberList',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.FromString,
                 _registered_method=True)
         self.MemberPromote = channel.unary_unary(
                 '/etcdserverpb.Cluster/MemberPromote',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.FromString,
                 _registered_method=True)
 
 
@@ -659,28 +659,28 @@ def add_ClusterServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'MemberAdd': grpc.unary_unary_rpc_method_handler(
                     servicer.MemberAdd,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.SerializeToString,
             ),
             'MemberRemove': grpc.unary_unary_rpc_method_handler(
                     servicer.MemberRemove,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.SerializeToString,
             ),
             'MemberUpdate': grpc.unary_unary_rpc_method_handler(
                     servicer.MemberUpdate,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.SerializeToString,
             ),
             'MemberList': grpc.unary_unary_rpc_method_handler(
                     servicer.MemberList,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.SerializeToString,
             ),
             'MemberPromote': grpc.unary_unary_rpc_method_handler(
                     servicer.MemberPromote,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -708,8 +708,8 @@ class Cluster:
             request,
             target,
             '/etcdserverpb.Cluster/MemberAdd',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberAddResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -735,8 +735,8 @@ class Cluster:
             request,
             target,
             '/etcdserverpb.Cluster/MemberRemove',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberRemoveResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -762,8 +762,8 @@ class Cluster:
             request,
             target,
             '/etcdserverpb.Cluster/MemberUpdate',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberUpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -789,8 +789,8 @@ class Cluster:
             request,
             target,
             '/etcdserverpb.Cluster/MemberList',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberListResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -816,8 +816,8 @@ class Cluster:
             request,
             target,
             '/etcdserverpb.Cluster/MemberPromote',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MemberPromoteResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -840,38 +840,38 @@ class MaintenanceStub:
         """
         self.Alarm = channel.unary_unary(
                 '/etcdserverpb.Maintenance/Alarm',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.FromString,
                 _registered_method=True)
         self.Status = channel.unary_unary(
                 '/etcdserverpb.Maintenance/Status',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.FromString,
                 _registered_method=True)
         self.Defragment = channel.unary_unary(
                 '/etcdserverpb.Maintenance/Defragment',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.FromString,
                 _registered_method=True)
         self.Hash = channel.unary_unary(
                 '/etcdserverpb.Maintenance/Hash',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashResponse.FromString,
                 _registered_method=True)
         self.HashKV = channel.unary_unary(
                 '/etcdserverpb.Maintenance/HashKV',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.FromString,
                 _registered_method=True)
         self.Snapshot = channel.unary_stream(
                 '/etcdserverpb.Maintenance/Snapshot',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.FromString,
                 _registered_method=True)
         self.MoveLeader = channel.unary_unary(
                 '/etcdserverpb.Maintenance/MoveLeader',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.FromString,
                 _registered_method=True)
 
 
@@ -925,38 +925,38 @@ def add_MaintenanceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'Alarm': grpc.unary_unary_rpc_method_handler(
                     servicer.Alarm,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.SerializeToString,
             ),
             'Status': grpc.unary_unary_rpc_method_handler(
                     servicer.Status,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.SerializeToString,
             ),
             'Defragment': grpc.unary_unary_rpc_method_handler(
                     servicer.Defragment,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.SerializeToString,
             ),
             'Hash': grpc.unary_unary_rpc_method_handler(
                     servicer.Hash,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashResponse.SerializeToString,
             ),
             'HashKV': grpc.unary_unary_rpc_method_handler(
                     servicer.HashKV,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.SerializeToString,
             ),
             'Snapshot': grpc.unary_stream_rpc_method_handler(
                     servicer.Snapshot,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.SerializeToString,
             ),
             'MoveLeader': grpc.unary_unary_rpc_method_handler(
                     servicer.MoveLeader,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -984,8 +984,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/Alarm',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AlarmResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1011,8 +1011,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/Status',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.StatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1038,8 +1038,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/Defragment',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.DefragmentResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1065,8 +1065,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/Hash',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1092,8 +1092,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/HashKV',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.HashKVResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1119,8 +1119,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/Snapshot',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.SnapshotResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1146,8 +1146,8 @@ class Maintenance:
             request,
             target,
             '/etcdserverpb.Maintenance/MoveLeader',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.MoveLeaderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1170,83 +1170,83 @@ class AuthStub:
         """
         self.AuthEnable = channel.unary_unary(
                 '/etcdserverpb.Auth/AuthEnable',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.FromString,
                 _registered_method=True)
         self.AuthDisable = channel.unary_unary(
                 '/etcdserverpb.Auth/AuthDisable',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.FromString,
                 _registered_method=True)
         self.Authenticate = channel.unary_unary(
                 '/etcdserverpb.Auth/Authenticate',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.FromString,
                 _registered_method=True)
         self.UserAdd = channel.unary_unary(
                 '/etcdserverpb.Auth/UserAdd',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.FromString,
                 _registered_method=True)
         self.UserGet = channel.unary_unary(
                 '/etcdserverpb.Auth/UserGet',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.FromString,
                 _registered_method=True)
         self.UserList = channel.unary_unary(
                 '/etcdserverpb.Auth/UserList',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.FromString,
                 _registered_method=True)
         self.UserDelete = channel.unary_unary(
                 '/etcdserverpb.Auth/UserDelete',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.FromString,
                 _registered_method=True)
         self.UserChangePassword = channel.unary_unary(
                 '/etcdserverpb.Auth/UserChangePassword',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.FromString,
                 _registered_method=True)
         self.UserGrantRole = channel.unary_unary(
                 '/etcdserverpb.Auth/UserGrantRole',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.FromString,
                 _registered_method=True)
         self.UserRevokeRole = channel.unary_unary(
                 '/etcdserverpb.Auth/UserRevokeRole',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.FromString,
                 _registered_method=True)
         self.RoleAdd = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleAdd',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.FromString,
                 _registered_method=True)
         self.RoleGet = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleGet',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.FromString,
                 _registered_method=True)
         self.RoleList = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleList',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.FromString,
                 _registered_method=True)
         self.RoleDelete = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleDelete',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.FromString,
                 _registered_method=True)
         self.RoleGrantPermission = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleGrantPermission',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.FromString,
                 _registered_method=True)
         self.RoleRevokePermission = channel.unary_unary(
                 '/etcdserverpb.Auth/RoleRevokePermission',
-                request_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.SerializeToString,
-                response_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.FromString,
+                request_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.SerializeToString,
+                response_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.FromString,
                 _registered_method=True)
 
 
@@ -1354,83 +1354,83 @@ def add_AuthServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'AuthEnable': grpc.unary_unary_rpc_method_handler(
                     servicer.AuthEnable,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.SerializeToString,
             ),
             'AuthDisable': grpc.unary_unary_rpc_method_handler(
                     servicer.AuthDisable,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.SerializeToString,
             ),
             'Authenticate': grpc.unary_unary_rpc_method_handler(
                     servicer.Authenticate,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.SerializeToString,
             ),
             'UserAdd': grpc.unary_unary_rpc_method_handler(
                     servicer.UserAdd,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.SerializeToString,
             ),
             'UserGet': grpc.unary_unary_rpc_method_handler(
                     servicer.UserGet,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.SerializeToString,
             ),
             'UserList': grpc.unary_unary_rpc_method_handler(
                     servicer.UserList,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.SerializeToString,
             ),
             'UserDelete': grpc.unary_unary_rpc_method_handler(
                     servicer.UserDelete,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.SerializeToString,
             ),
             'UserChangePassword': grpc.unary_unary_rpc_method_handler(
                     servicer.UserChangePassword,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.SerializeToString,
             ),
             'UserGrantRole': grpc.unary_unary_rpc_method_handler(
                     servicer.UserGrantRole,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.SerializeToString,
             ),
             'UserRevokeRole': grpc.unary_unary_rpc_method_handler(
                     servicer.UserRevokeRole,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.SerializeToString,
             ),
             'RoleAdd': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleAdd,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.SerializeToString,
             ),
             'RoleGet': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleGet,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.SerializeToString,
             ),
             'RoleList': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleList,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.SerializeToString,
             ),
             'RoleDelete': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleDelete,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.SerializeToString,
             ),
             'RoleGrantPermission': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleGrantPermission,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.SerializeToString,
             ),
             'RoleRevokePermission': grpc.unary_unary_rpc_method_handler(
                     servicer.RoleRevokePermission,
-                    request_deserializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.FromString,
-                    response_serializer=kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.SerializeToString,
+                    request_deserializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.FromString,
+                    response_serializer=kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1458,8 +1458,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/AuthEnable',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthEnableResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1485,8 +1485,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/AuthDisable',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthDisableResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1512,8 +1512,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/Authenticate',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthenticateResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1539,8 +1539,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserAdd',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserAddResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1566,8 +1566,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserGet',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGetResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1593,8 +1593,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserList',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserListResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1620,8 +1620,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserDelete',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserDeleteResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1647,8 +1647,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserChangePassword',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserChangePasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1674,8 +1674,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserGrantRole',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserGrantRoleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1701,8 +1701,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/UserRevokeRole',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthUserRevokeRoleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1728,8 +1728,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleAdd',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleAddResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1755,8 +1755,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleGet',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGetResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1782,8 +1782,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleList',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleListResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1809,8 +1809,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleDelete',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleDeleteResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1836,8 +1836,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleGrantPermission',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleGrantPermissionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1863,8 +1863,8 @@ class Auth:
             request,
             target,
             '/etcdserverpb.Auth/RoleRevokePermission',
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.SerializeToString,
-            kubelite_dot_store_dot_proto_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.FromString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionRequest.SerializeToString,
+            kubelite_dot_etcdpb_dot_etcdserverpb_dot_rpc__pb2.AuthRoleRevokePermissionResponse.FromString,
             options,
             channel_credentials,
             insecure,
