@@ -1,0 +1,113 @@
+"""What a resource declares, once, for the generic registry to serve it.
+
+A declaration module (e.g. kubelite.api.core.configmaps) builds one
+`Resource` and registers it with `register`. Everything per-kind that the
+API server needs is here: names for discovery, the schema, which
+subresources exist, defaulting, validation, the columns `kubectl get`
+shows, and the extra field selectors the kind supports. The functions are
+pure: they take objects as plain dicts and return data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One reason an object is invalid, as a Status cause: `reason` is a
+    Kubernetes cause type such as "FieldValueRequired", "FieldValueInvalid",
+    "FieldValueNotSupported", "FieldValueDuplicate", "FieldValueForbidden",
+    "FieldValueTooLong"; `field` is the path ("spec.containers[0].name")."""
+
+    reason: str
+    message: str
+    field: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A Table column: `value(obj)` gives the cell. priority 0 columns show
+    in `kubectl get`, priority 1 only with -o wide."""
+
+    name: str
+    value: Callable[[Obj], Any]
+    type: str = "string"
+    format: str = ""
+    description: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """Where the scale subresource reads and writes: dotted paths."""
+
+    spec_replicas: str = "spec.replicas"
+    status_replicas: str = "status.replicas"
+    label_selector: str = "status.selector"
+
+
+def _no_defaults(obj: Obj) -> None:
+    return None
+
+
+def _always_valid(obj: Obj, old: Obj | None) -> list[Cause]:
+    return []
+
+
+@dataclass
+class Resource:
+    group: str  # "" for the core group
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+    schema: str  # the definition name in kubelite.api.schema.DEFINITIONS
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    singular: str = ""
+    status_subresource: bool = False
+    scale: ScaleSpec | None = None
+    # Mutates a new or updated object in place, filling what Kubernetes fills.
+    default: Callable[[Obj], None] = _no_defaults
+    # Causes why `obj` is invalid; `old` is the stored object on update.
+    validate: Callable[[Obj, Obj | None], list[Cause]] = _always_valid
+    columns: tuple[Column, ...] = ()
+    # Field selectors beyond metadata.name and metadata.namespace.
+    field_selectors: dict[str, Callable[[Obj], str]] = field(default_factory=dict)
+    # Top-level fields the main resource owns; with a status subresource,
+    # an update of the main resource keeps the stored `status`.
+    subresources: tuple[str, ...] = ()  # extra ones: "binding", "eviction", ...
+
+    def __post_init__(self) -> None:
+        if not self.singular:
+            self.singular = self.kind.lower()
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def list_kind(self) -> str:
+        return self.kind + "List"
+
+    def key_prefix(self, namespace: str | None = None) -> str:
+        """The etcd key prefix: /registry/<resource>/[<namespace>/]."""
+        base = f"/registry/{self.plural}/"
+        return f"{base}{namespace}/" if self.namespaced and namespace else base
+
+
+# (group, version, plural) -> Resource
+REGISTRY: dict[tuple[str, str, str], Resource] = {}
+
+
+def register(resource: Resource) -> Resource:
+    key = (resource.group, resource.version, resource.plural)
+    if key in REGISTRY:
+        raise ValueError(f"resource {key} is declared twice")
+    REGISTRY[key] = resource
+    return resource

@@ -1,0 +1,1 @@
+"""The Kubernetes REST API over an etcd v3 store (`kubelite apiserver`)."""
