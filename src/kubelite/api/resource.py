@@ -79,9 +79,11 @@ class Resource:
     columns: tuple[Column, ...] = ()
     # Field selectors beyond metadata.name and metadata.namespace.
     field_selectors: dict[str, Callable[[Obj], str]] = field(default_factory=dict)
-    # Top-level fields the main resource owns; with a status subresource,
-    # an update of the main resource keeps the stored `status`.
-    subresources: tuple[str, ...] = ()  # extra ones: "binding", "eviction", ...
+    # Subresources beyond status and scale: "binding", "eviction", ...
+    subresources: tuple[str, ...] = ()
+    # Checks metadata.name (and, with True, a generateName prefix); None: a
+    # DNS-1123 subdomain, as most kinds have it.
+    name_validator: Callable[[str, bool], list[str]] | None = None
 
     def __post_init__(self) -> None:
         if not self.singular:

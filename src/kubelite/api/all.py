@@ -1,0 +1,15 @@
+"""Imports every declaration module, so that `schema.DEFINITIONS` and
+`resource.REGISTRY` hold every definition and resource the API serves.
+Add one line per new module."""
+
+# ruff: noqa: F401
+import kubelite.api.core.configmaps
+import kubelite.api.core.endpoints
+import kubelite.api.core.events
+import kubelite.api.core.namespaces
+import kubelite.api.core.nodes
+import kubelite.api.core.pods
+import kubelite.api.core.secrets
+import kubelite.api.core.serviceaccounts
+import kubelite.api.core.services
+import kubelite.api.meta

@@ -1,0 +1,219 @@
+"""What the workload kinds of apps/v1 and batch/v1 share.
+
+A workload owns pods through a label selector and a pod template. This
+module holds the facts about both that several kinds need: matching a
+LabelSelector object against labels and writing it in the text form
+kubectl prints (and the scale subresource reports), checking the selector
+and its template, the integer-or-percent fields of rolling updates, and the
+CONTAINERS / IMAGES / SELECTOR columns of `kubectl get -o wide`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kubelite.api import validation as v
+from kubelite.api.core.pods import validate_pod_template
+from kubelite.api.resource import Cause, Column, Obj
+
+# --- label selectors -----------------------------------------------------------------
+
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _requirement_matches(expr: Obj, labels: dict[str, str]) -> bool:
+    key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+    if op == "In":
+        return key in labels and labels[key] in values
+    if op == "NotIn":
+        return key not in labels or labels[key] not in values
+    if op == "Exists":
+        return key in labels
+    if op == "DoesNotExist":
+        return key not in labels
+    return False
+
+
+def selector_matches(selector: Obj | None, labels: dict[str, str] | None) -> bool:
+    """Whether a LabelSelector object selects these labels. A missing
+    selector selects nothing; an empty one everything."""
+    if selector is None:
+        return False
+    labels = labels or {}
+    if any(labels.get(k) != val for k, val in (selector.get("matchLabels") or {}).items()):
+        return False
+    return all(_requirement_matches(e, labels) for e in selector.get("matchExpressions") or [])
+
+
+def selector_is_empty(selector: Obj) -> bool:
+    return not selector.get("matchLabels") and not selector.get("matchExpressions")
+
+
+def selector_string(selector: Obj | None) -> str:
+    """A LabelSelector object as label-query text: `app=web,tier in (a,b)`.
+    Requirements are sorted by key (matchLabels before expressions on the
+    same key) and set values sorted, as Kubernetes writes them."""
+    terms: list[tuple[str, str]] = [
+        (key, f"{key}={value}") for key, value in (selector or {}).get("matchLabels", {}).items()
+    ]
+    for expr in (selector or {}).get("matchExpressions") or []:
+        key, op = expr.get("key", ""), expr.get("operator")
+        values = ",".join(sorted(expr.get("values") or []))
+        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
+                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, "")
+        terms.append((key, text))
+    return ",".join(text for _, text in sorted(terms, key=lambda t: t[0]))
+
+
+def validate_label_selector(selector: Obj, path: str) -> list[Cause]:
+    """A LabelSelector object's own validity: label keys and values, known
+    operators, values present exactly for In and NotIn."""
+    causes = v.validate_labels(selector.get("matchLabels"), f"{path}.matchLabels")
+    for i, expr in enumerate(selector.get("matchExpressions") or []):
+        at = f"{path}.matchExpressions[{i}]"
+        op, values = expr.get("operator"), expr.get("values") or []
+        if op in ("In", "NotIn") and not values:
+            causes.append(v.required(
+                f"{at}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
+        elif op in ("Exists", "DoesNotExist") and values:
+            causes.append(v.forbidden(
+                f"{at}.values", "may not be specified when `operator` is 'Exists' or "
+                "'DoesNotExist'"))
+        elif op not in SELECTOR_OPERATORS:
+            causes.append(v.invalid(f"{at}.operator", op, "not a valid selector operator"))
+        causes += v.check(f"{at}.key", expr.get("key", ""),
+                          v.is_valid_label_key(expr.get("key", "")))
+        for j, value in enumerate(values):
+            causes += v.check(f"{at}.values[{j}]", value, v.is_valid_label_value(value))
+    return causes
+
+
+def validate_selector_and_template(spec: Obj, path: str, kind: str | None) -> list[Cause]:
+    """The selector is required and valid, it selects the template's
+    labels, and the template is a valid pod template. Given `kind` (named
+    in the message), an empty selector is refused too."""
+    selector = spec.get("selector")
+    template = spec.get("template") or {}
+    causes: list[Cause] = []
+    if selector is None:
+        causes.append(v.required(f"{path}.selector"))
+    else:
+        causes += validate_label_selector(selector, f"{path}.selector")
+        if kind and selector_is_empty(selector):
+            causes.append(v.invalid(f"{path}.selector", selector,
+                                    f"empty selector is invalid for {kind}"))
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if selector is not None and not selector_is_empty(selector) and not selector_matches(
+        selector, labels
+    ):
+        causes.append(v.invalid(f"{path}.template.metadata.labels", labels,
+                                "`selector` does not match template `labels`"))
+    causes += validate_pod_template(template, f"{path}.template")
+    return causes
+
+
+def restarts_always(spec: Obj, path: str, kind: str) -> list[Cause]:
+    """The template of a controller that keeps pods running (ReplicaSet,
+    StatefulSet, DaemonSet; Deployments count as ReplicaSets): restartPolicy
+    Always and no activeDeadlineSeconds."""
+    pod = (spec.get("template") or {}).get("spec") or {}
+    at = f"{path}.template.spec"
+    causes = v.one_of(f"{at}.restartPolicy", pod.get("restartPolicy"), ["Always"])
+    deadline = pod.get("activeDeadlineSeconds")
+    if deadline is not None:
+        if kind == "DaemonSet":
+            causes.append(v.invalid(f"{at}.activeDeadlineSeconds", deadline,
+                                    "activeDeadlineSeconds must be nil for daemonset"))
+        else:
+            causes.append(v.forbidden(f"{at}.activeDeadlineSeconds",
+                                      f"activeDeadlineSeconds in {kind} is not Supported"))
+    return causes
+
+
+def non_negative_fields(spec: Obj, path: str, *names: str) -> list[Cause]:
+    causes: list[Cause] = []
+    for name in names:
+        causes += v.non_negative(f"{path}.{name}", spec.get(name))
+    return causes
+
+
+# --- rolling updates -----------------------------------------------------------------
+
+_PERCENT = re.compile(r"[0-9]+%")
+_PERCENT_ERROR = (
+    "a valid percent string must be a numeric string followed by an ending '%' "
+    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+)
+
+
+def int_or_percent(value: Any, path: str, *, at_most_100: bool = False) -> list[Cause]:
+    """A count or a percentage ("25%"): never negative, percentages well
+    formed (and up to 100% when `at_most_100`)."""
+    if isinstance(value, str):
+        if not _PERCENT.fullmatch(value):
+            return [v.invalid(path, value, _PERCENT_ERROR)]
+        if at_most_100 and int(value[:-1]) > 100:
+            return [v.invalid(path, value, "must not be greater than 100%")]
+        return []
+    return v.non_negative(path, value)
+
+
+def is_zero(value: Any) -> bool:
+    """An unset, 0 or "0%" count."""
+    if isinstance(value, str):
+        return bool(_PERCENT.fullmatch(value)) and int(value[:-1]) == 0
+    return not value
+
+
+def validate_surge_and_unavailable(rolling: Obj, path: str) -> list[Cause]:
+    """maxUnavailable and maxSurge of a Deployment or DaemonSet rolling update."""
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    causes = int_or_percent(surge, f"{path}.maxSurge")
+    causes += int_or_percent(unavailable, f"{path}.maxUnavailable", at_most_100=True)
+    if is_zero(unavailable) and is_zero(surge):
+        causes.append(v.invalid(f"{path}.maxUnavailable", unavailable,
+                                "may not be 0 when `maxSurge` is 0"))
+    return causes
+
+
+# --- columns -------------------------------------------------------------------------
+
+Getter = Callable[[Obj], Obj | None]
+
+
+def _containers(template: Obj | None) -> list[Obj]:
+    return ((template or {}).get("spec") or {}).get("containers") or []
+
+
+def template_columns(template: Getter, selector: Getter | None = None) -> tuple[Column, ...]:
+    """The wide columns of a workload: its template's container names and
+    images, and (given `selector`) its selector as label-query text."""
+    columns = [
+        Column("Containers", lambda o: ",".join(c.get("name", "") for c in _containers(
+            template(o))), priority=1, description="Names of the template's containers."),
+        Column("Images", lambda o: ",".join(c.get("image", "") for c in _containers(
+            template(o))), priority=1, description="Images of the template's containers."),
+    ]
+    if selector is not None:
+        columns.append(Column("Selector", lambda o: selector_string(selector(o)) or "<none>",
+                              priority=1, description="The label selector of the pods."))
+    return tuple(columns)
+
+
+def fill(obj: Obj, key: str, value: Any) -> Any:
+    """Set `key` to `value` when it is unset (missing, null or ""), as
+    Kubernetes' defaulting does for nil pointers and empty strings; return
+    the field's value."""
+    if obj.get(key) in (None, ""):
+        obj[key] = value
+    return obj[key]
+
+
+def spec_of(o: Obj) -> Obj:
+    return o.get("spec") or {}
+
+
+def status_of(o: Obj) -> Obj:
+    return o.get("status") or {}

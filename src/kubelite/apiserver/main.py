@@ -1,0 +1,199 @@
+"""`kubelite apiserver`: kube-apiserver's flags, HTTPS on 127.0.0.1:6443,
+and an admin kubeconfig in <data-dir>/admin.kubeconfig."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import signal
+from dataclasses import dataclass
+
+import uvloop
+from aiohttp import web
+
+from kubelite.api import all as api_all
+from kubelite.api.resource import REGISTRY, Resource
+from kubelite.apiserver import errors
+from kubelite.apiserver.allocators import ServiceAllocator
+from kubelite.apiserver.app import API
+from kubelite.apiserver.authn import Authenticator, ensure_admin_token, load_token_file
+from kubelite.apiserver.authz import AllowAll
+from kubelite.apiserver.certs import ensure_pki, server_ssl_context
+from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
+from kubelite.apiserver.metrics import Metrics
+from kubelite.apiserver.namespaces import NamespaceCleaner, ensure_initial
+from kubelite.apiserver.registry import Options, Registry
+from kubelite.apiserver.storage import Storage
+
+log = logging.getLogger("kubelite.apiserver")
+
+assert api_all  # every declaration module is imported for REGISTRY
+
+
+@dataclass
+class Config:
+    etcd_servers: list[str]
+    secure_port: int
+    bind_address: str
+    service_cluster_ip_range: str
+    service_node_port_range: tuple[int, int]
+    token_auth_file: str | None
+    client_ca_file: str | None
+    data_dir: str
+    write_kubeconfig: str | None
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition("-")
+    try:
+        lo, hi = int(low), int(high if sep else low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"bad port range {text!r}, want e.g. 30000-32767"
+        ) from None
+    if not 0 < lo <= hi < 65536:
+        raise argparse.ArgumentTypeError(f"bad port range {text!r}")
+    return lo, hi
+
+
+def _cidr(text: str) -> str:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
+def parse(argv: list[str]) -> Config:
+    p = argparse.ArgumentParser(
+        prog="kubelite apiserver", description="The Kubernetes API over an etcd v3 store."
+    )
+    p.add_argument("--etcd-servers", default="http://127.0.0.1:2379",
+                   help="comma-separated etcd client URLs")
+    p.add_argument("--secure-port", type=int, default=6443)
+    p.add_argument("--bind-address", default="127.0.0.1")
+    p.add_argument("--service-cluster-ip-range", type=_cidr, default="10.96.0.0/12")
+    p.add_argument("--service-node-port-range", type=_port_range, default=(30000, 32767))
+    p.add_argument("--token-auth-file")
+    p.add_argument("--client-ca-file")
+    p.add_argument("--data-dir", default=os.path.abspath(".kubelite/apiserver"))
+    p.add_argument("--write-kubeconfig", help="also write the admin kubeconfig here")
+    a = p.parse_args(argv)
+    return Config(
+        etcd_servers=[s.strip() for s in a.etcd_servers.split(",") if s.strip()],
+        secure_port=a.secure_port,
+        bind_address=a.bind_address,
+        service_cluster_ip_range=a.service_cluster_ip_range,
+        service_node_port_range=a.service_node_port_range,
+        token_auth_file=a.token_auth_file,
+        client_ca_file=a.client_ca_file,
+        data_dir=a.data_dir,
+        write_kubeconfig=a.write_kubeconfig,
+    )
+
+
+def resources() -> list[Resource]:
+    return list(REGISTRY.values())
+
+
+def _first_service_ip(cidr: str) -> str:
+    return str(ipaddress.ip_network(cidr, strict=False).network_address + 1)
+
+
+async def ensure_kubernetes_service(registry: Registry, cfg: Config) -> None:
+    """The `kubernetes` service in `default` that points at this server."""
+    service = {
+        "metadata": {"name": "kubernetes", "labels": {"component": "apiserver",
+                                                      "provider": "kubernetes"}},
+        "spec": {
+            "clusterIP": _first_service_ip(cfg.service_cluster_ip_range),
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                       "targetPort": cfg.secure_port}],
+            "sessionAffinity": "None",
+            "type": "ClusterIP",
+        },
+    }
+    endpoints = {
+        "metadata": {"name": "kubernetes"},
+        "subsets": [{
+            "addresses": [{"ip": cfg.bind_address if cfg.bind_address != "0.0.0.0"
+                           else "127.0.0.1"}],
+            "ports": [{"name": "https", "port": cfg.secure_port, "protocol": "TCP"}],
+        }],
+    }
+    for plural, body in (("services", service), ("endpoints", endpoints)):
+        try:
+            await registry.create(REGISTRY[("", "v1", plural)], "default", body, Options())
+        except errors.StatusError as e:
+            if e.reason != "AlreadyExists":
+                raise
+
+
+async def serve(cfg: Config, stop: asyncio.Event) -> None:
+    os.makedirs(cfg.data_dir, mode=0o700, exist_ok=True)
+    hosts = [_first_service_ip(cfg.service_cluster_ip_range)]
+    if cfg.bind_address not in ("0.0.0.0", "127.0.0.1", "::"):
+        hosts.append(cfg.bind_address)
+    pki = ensure_pki(cfg.data_dir, hosts)
+    ensure_admin_token(cfg.data_dir)
+    tokens = load_token_file(os.path.join(cfg.data_dir, "tokens.csv"))
+    if cfg.token_auth_file:
+        tokens = {**tokens, **load_token_file(cfg.token_auth_file)}
+    storage = await Storage.connect(cfg.etcd_servers)
+    registry = Registry(storage)
+    registry.admission["services"] = ServiceAllocator(
+        storage, cfg.service_cluster_ip_range, cfg.service_node_port_range
+    )
+    namespaces = REGISTRY[("", "v1", "namespaces")]
+    await ensure_initial(registry, namespaces)
+    await ensure_kubernetes_service(registry, cfg)
+    host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
+    address = f"{host}:{cfg.secure_port}"
+    api = API(registry, resources, Authenticator(tokens), AllowAll(), address, Metrics())
+    runner = web.AppRunner(api.app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port,
+                       ssl_context=server_ssl_context(pki, cfg.client_ca_file))
+    await site.start()
+    with open(pki.ca_cert, "rb") as f:
+        ca = f.read()
+    with open(pki.admin_cert, "rb") as f:
+        cert = f.read()
+    with open(pki.admin_key, "rb") as f:
+        key = f.read()
+    kubeconfig = admin_kubeconfig(f"https://{address}", ca, cert, key)
+    write_kubeconfig(os.path.join(cfg.data_dir, "admin.kubeconfig"), kubeconfig)
+    if cfg.write_kubeconfig:
+        write_kubeconfig(cfg.write_kubeconfig, kubeconfig)
+    log.info("apiserver: serving https://%s (etcd %s); admin kubeconfig %s; admin token in %s",
+             address, ",".join(cfg.etcd_servers),
+             os.path.join(cfg.data_dir, "admin.kubeconfig"),
+             os.path.join(cfg.data_dir, "tokens.csv"))
+    cleaner = asyncio.create_task(NamespaceCleaner(registry, resources, namespaces).run())
+    try:
+        await stop.wait()
+    finally:
+        log.info("apiserver: shutting down")
+        cleaner.cancel()
+        await asyncio.gather(cleaner, return_exceptions=True)
+        await runner.cleanup()
+        await storage.close()
+
+
+def run(argv: list[str]) -> None:
+    cfg = parse(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(cfg, stop)
+
+    uvloop.run(main())

@@ -1,0 +1,70 @@
+"""Prometheus metrics of the API server: requests by verb, resource and
+code with latency histograms, and the number of open watches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from aiohttp import web
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.latency: dict[tuple[str, str], list[float]] = {}
+        self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
+        self.watchers = 0
+
+    def observe(self, request: web.Request, code: int, seconds: float) -> None:
+        verb = request.method
+        if verb == "GET" and request.query.get("watch") in ("1", "true"):
+            verb = "WATCH"
+        parts = [p for p in request.path.split("/") if p]
+        resource = ""
+        if parts and parts[0] in ("api", "apis"):
+            rest = parts[2:] if parts[0] == "api" else parts[3:]
+            if len(rest) >= 3 and rest[0] == "namespaces":
+                resource = rest[2]
+            elif rest:
+                resource = rest[0]
+        self.requests[(verb, resource, str(code))] += 1
+        key = (verb, resource)
+        counts = self.latency.setdefault(key, [0] * (len(BUCKETS) + 1))
+        for i, bound in enumerate(BUCKETS):
+            if seconds <= bound:
+                counts[i] += 1
+        counts[-1] += 1
+        self.latency_sum[key] += seconds
+
+    def render(self) -> str:
+        lines = [
+            "# HELP apiserver_request_total Requests by verb, resource and HTTP code.",
+            "# TYPE apiserver_request_total counter",
+        ]
+        for (verb, resource, code), n in sorted(self.requests.items()):
+            lines.append(
+                f'apiserver_request_total{{verb="{verb}",resource="{resource}",code="{code}"}} {n}'
+            )
+        lines += [
+            "# HELP apiserver_request_duration_seconds Request latency by verb and resource.",
+            "# TYPE apiserver_request_duration_seconds histogram",
+        ]
+        for (verb, resource), counts in sorted(self.latency.items()):
+            labels = f'verb="{verb}",resource="{resource}"'
+            for bound, n in zip(BUCKETS, counts, strict=False):
+                lines.append(
+                    f'apiserver_request_duration_seconds_bucket{{{labels},le="{bound}"}} {n}'
+                )
+            lines.append(f'apiserver_request_duration_seconds_bucket{{{labels},le="+Inf"}} '
+                         f"{counts[-1]}")
+            lines.append(f"apiserver_request_duration_seconds_sum{{{labels}}} "
+                         f"{self.latency_sum[(verb, resource)]:.6f}")
+            lines.append(f"apiserver_request_duration_seconds_count{{{labels}}} {counts[-1]}")
+        lines += [
+            "# HELP apiserver_registered_watchers Open watch streams.",
+            "# TYPE apiserver_registered_watchers gauge",
+            f"apiserver_registered_watchers {self.watchers}",
+        ]
+        return "\n".join(lines) + "\n"

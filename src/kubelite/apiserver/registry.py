@@ -1,0 +1,583 @@
+"""The generic registry: create, get, list, update, patch, delete and watch
+for any declared resource, with the semantics Kubernetes gives them.
+
+One class serves every kind; what differs per kind comes from its
+`Resource` declaration (defaults, validation, subresources) and from the
+few admission steps that need the store (namespaces, service addresses).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kubelite.api import meta as api_meta
+from kubelite.api.resource import Resource
+from kubelite.api.schema import DEFINITIONS
+from kubelite.apiserver import errors, objectmeta
+from kubelite.apiserver.fieldvalidation import check
+from kubelite.apiserver.patch import PatchError, json_patch, merge_patch, strategic
+from kubelite.apiserver.selectors import (
+    parse_field_selector,
+    parse_label_selector,
+)
+from kubelite.apiserver.storage import Storage, WatchEvent
+
+Obj = dict[str, Any]
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
+
+
+@dataclass
+class Options:
+    """What a request's query (and DeleteOptions body) asks for."""
+
+    dry_run: bool = False
+    field_validation: str = "Warn"  # Strict | Warn | Ignore
+    label_selector: str = ""
+    field_selector: str = ""
+    limit: int = 0
+    continue_token: str | None = None
+    resource_version: str = ""
+    resource_version_match: str = ""
+    grace_period: int | None = None
+    propagation: str | None = None
+    preconditions: dict = field(default_factory=dict)
+    allow_bookmarks: bool = False
+    timeout_seconds: int | None = None
+    send_initial_events: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+class Admission(Protocol):
+    """Steps a kind needs beyond its declaration, which use the store
+    (e.g. giving a service its addresses). Run before the write they
+    belong to; `after_update` and `on_delete` after it."""
+
+    async def on_create(self, res: Resource, obj: Obj, dry_run: bool) -> None: ...
+
+    async def on_update(self, res: Resource, obj: Obj, old: Obj, dry_run: bool) -> None: ...
+
+    async def after_update(self, obj: Obj, old: Obj) -> None: ...
+
+    async def on_delete(self, res: Resource, obj: Obj) -> None: ...
+
+
+class Registry:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.admission: dict[str, Admission] = {}  # by resource plural
+
+    # -------------------------------------------------------------- helpers
+
+    @staticmethod
+    def key(res: Resource, namespace: str | None, name: str) -> str:
+        return res.key_prefix(namespace) + name
+
+    async def _must_get(self, res: Resource, namespace: str | None, name: str) -> Obj:
+        obj = await self.storage.get(self.key(res, namespace, name))
+        if obj is None:
+            raise errors.not_found(res.plural, name, res.group)
+        return obj
+
+    def _decode(self, res: Resource, body: Any, opts: Options) -> Obj:
+        """Check a body against the kind's schema; apply fieldValidation."""
+        if not isinstance(body, dict):
+            raise errors.bad_request("the request body must be a JSON or YAML object")
+        decoded = check(body, DEFINITIONS[res.schema])
+        if decoded.type_errors:
+            raise errors.bad_request(
+                f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: '
+                + "; ".join(decoded.type_errors)
+            )
+        if decoded.unknown:
+            listed = ", ".join(f'unknown field "{p}"' for p in decoded.unknown)
+            if opts.field_validation == "Strict":
+                raise errors.bad_request(f"strict decoding error: {listed}")
+            if opts.field_validation != "Ignore":
+                opts.warnings += [f'unknown field "{p}"' for p in decoded.unknown]
+        return decoded.obj
+
+    @staticmethod
+    def _check_type(res: Resource, obj: Obj) -> None:
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if api_version and api_version != res.group_version:
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected "
+                f"API version ({res.group_version})"
+            )
+        if kind and kind != res.kind:
+            raise errors.bad_request(
+                f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
+            )
+        obj["apiVersion"], obj["kind"] = res.group_version, res.kind
+
+    def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
+        causes = (
+            api_meta.validate_object_meta(obj, res.namespaced, name_validator=res.name_validator)
+            if res.name_validator
+            else api_meta.validate_object_meta(obj, res.namespaced)
+        )
+        if old is not None:
+            causes += api_meta.validate_meta_update(obj, old)
+        causes += res.validate(obj, old)
+        if causes:
+            name = obj.get("metadata", {}).get("name", "")
+            raise errors.invalid(res.kind, name, causes, res.group)
+
+    async def _check_namespace(self, res: Resource, namespace: str | None, name: str) -> None:
+        if not res.namespaced:
+            return
+        ns = await self.storage.get(f"/registry/namespaces/{namespace}")
+        if ns is None:
+            raise errors.not_found("namespaces", namespace or "")
+        if ns["metadata"].get("deletionTimestamp"):
+            raise errors.StatusError(
+                403, "Forbidden",
+                f'{res.plural} "{name}" is forbidden: unable to create new content in namespace '
+                f"{namespace} because it is being terminated",
+                {"name": name, "kind": res.plural, "group": res.group, "causes": [{
+                    "reason": "NamespaceTerminating",
+                    "message": f"namespace {namespace} is being terminated",
+                    "field": "metadata.namespace",
+                }]},
+            )
+
+    # -------------------------------------------------------------- create
+
+    async def create(self, res: Resource, namespace: str | None, body: Any, opts: Options) -> Obj:
+        obj = self._decode(res, body, opts)
+        self._check_type(res, obj)
+        meta = obj.setdefault("metadata", {})
+        if res.namespaced:
+            if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace sent "
+                    "on the request"
+                )
+            namespace = namespace or meta.get("namespace")
+            if not namespace:
+                raise errors.bad_request("the namespace of the object must be set")
+        else:
+            namespace = None
+        objectmeta.prepare_create(obj, namespace)
+        res.default(obj)
+        self._validate(res, obj, None)
+        name = obj["metadata"]["name"]
+        await self._check_namespace(res, namespace, name)
+        admission = self.admission.get(res.plural)
+        if admission is not None:
+            await admission.on_create(res, obj, opts.dry_run)
+        if opts.dry_run:
+            return obj
+        try:
+            return await self.storage.create(
+                self.key(res, namespace, name), obj, resource=res.plural, name=name,
+                group=res.group,
+            )
+        except BaseException:
+            if admission is not None:
+                await admission.on_delete(res, obj)
+            raise
+
+    # -------------------------------------------------------------- read
+
+    async def get(self, res: Resource, namespace: str | None, name: str) -> Obj:
+        return await self._must_get(res, namespace, name)
+
+    def predicate(self, res: Resource, opts: Options) -> Callable[[Obj], bool] | None:
+        """The label and field selectors of a request as one test, or None."""
+        tests: list[Callable[[Obj], bool]] = []
+        if opts.label_selector:
+            try:
+                labels = parse_label_selector(opts.label_selector)
+            except ValueError as e:
+                raise errors.bad_request(f"unable to parse requirement: {e}") from None
+            tests.append(lambda o: labels.matches(o.get("metadata", {}).get("labels") or {}))
+        if opts.field_selector:
+            try:
+                fields = parse_field_selector(opts.field_selector)
+            except ValueError as e:
+                raise errors.bad_request(str(e)) from None
+            getters = field_getters(res)
+            for name in fields.fields():
+                if name not in getters:
+                    raise errors.bad_request(f'field label not supported: {name}')
+            tests.append(lambda o: fields.matches(lambda f: getters[f](o)))
+        if not tests:
+            return None
+        return lambda o: all(t(o) for t in tests)
+
+    async def list(self, res: Resource, namespace: str | None, opts: Options) -> Obj:
+        revision = _list_revision(opts)
+        result = await self.storage.list(
+            res.key_prefix(namespace),
+            limit=opts.limit,
+            continue_token=opts.continue_token,
+            revision=revision,
+            predicate=self.predicate(res, opts),
+        )
+        metadata: Obj = {"resourceVersion": str(result.revision)}
+        if result.continue_token:
+            metadata["continue"] = result.continue_token
+        if result.remaining:
+            metadata["remainingItemCount"] = result.remaining
+        return {
+            "kind": res.list_kind,
+            "apiVersion": res.group_version,
+            "metadata": metadata,
+            "items": result.items,
+        }
+
+    # -------------------------------------------------------------- update
+
+    async def update(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        opts: Options,
+        subresource: str | None = None,
+    ) -> Obj:
+        obj = self._decode(res, body, opts)
+        self._check_type(res, obj)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL "
+                f"({name})"
+            )
+        meta["name"] = name
+        if res.namespaced:
+            meta["namespace"] = namespace
+        old = await self._must_get(res, namespace, name)
+        expected = meta.get("resourceVersion")
+        if expected and expected != old["metadata"]["resourceVersion"]:
+            raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+        return await self._store_update(res, namespace, name, obj, old, opts, subresource)
+
+    async def _store_update(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        obj: Obj,
+        old: Obj,
+        opts: Options,
+        subresource: str | None,
+    ) -> Obj:
+        admission = self.admission.get(res.plural)
+        if subresource == "status":
+            obj = objectmeta.prepare_status_update(obj, old)
+        else:
+            objectmeta.prepare_update(obj, old, keep_status=res.status_subresource)
+            if admission is not None:
+                await admission.on_update(res, obj, old, opts.dry_run)
+        res.default(obj)
+        self._validate(res, obj, old)
+        if opts.dry_run:
+            return obj
+        if obj == old:
+            return old
+        updated = await self.storage.update(
+            self.key(res, namespace, name), obj, int(old["metadata"]["resourceVersion"]),
+            resource=res.plural, name=name, group=res.group,
+        )
+        if admission is not None:
+            await admission.after_update(updated, old)
+        if _finished_deleting(updated):
+            return await self._remove(res, namespace, name, updated)
+        return updated
+
+    # -------------------------------------------------------------- patch
+
+    async def patch(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        patch_type: str,
+        patch: Any,
+        opts: Options,
+        subresource: str | None = None,
+    ) -> Obj:
+        for _ in range(16):
+            old = await self._must_get(res, namespace, name)
+            new = apply_patch(res, copy.deepcopy(old), patch_type, patch)
+            obj = self._decode(res, new, opts)
+            self._check_type(res, obj)
+            obj["metadata"]["name"] = name
+            if res.namespaced:
+                obj["metadata"]["namespace"] = namespace
+            expected = obj["metadata"].get("resourceVersion")
+            if expected and expected != old["metadata"]["resourceVersion"]:
+                if _patch_sets_resource_version(patch_type, patch):
+                    raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+            obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            try:
+                return await self._store_update(
+                    res, namespace, name, obj, old, opts, subresource
+                )
+            except errors.StatusError as e:
+                if e.reason != "Conflict" or _patch_sets_resource_version(patch_type, patch):
+                    raise
+        raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+
+    # -------------------------------------------------------------- delete
+
+    async def delete(self, res: Resource, namespace: str | None, name: str, opts: Options) -> Obj:
+        old = await self._must_get(res, namespace, name)
+        uid = opts.preconditions.get("uid")
+        if uid and uid != old["metadata"].get("uid"):
+            raise errors.conflict(
+                res.plural, name,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+                f"{old['metadata'].get('uid')}", res.group,
+            )
+        rv = opts.preconditions.get("resourceVersion")
+        if rv and rv != old["metadata"]["resourceVersion"]:
+            raise errors.conflict(
+                res.plural, name,
+                f"Precondition failed: ResourceVersion in precondition: {rv}, "
+                f"ResourceVersion in object meta: {old['metadata']['resourceVersion']}",
+                res.group,
+            )
+        marked = deletion_marks(res, old, opts)
+        if opts.dry_run:
+            return marked or old
+        if marked is not None:
+            updated = await self.storage.update(
+                self.key(res, namespace, name), marked, int(old["metadata"]["resourceVersion"]),
+                resource=res.plural, name=name, group=res.group,
+            )
+            if not _finished_deleting(updated):
+                return updated
+            old = updated
+        return await self._remove(res, namespace, name, old)
+
+    async def _remove(self, res: Resource, namespace: str | None, name: str, old: Obj) -> Obj:
+        gone = await self.storage.delete(
+            self.key(res, namespace, name), int(old["metadata"]["resourceVersion"]),
+            resource=res.plural, name=name, group=res.group,
+        )
+        admission = self.admission.get(res.plural)
+        if admission is not None:
+            await admission.on_delete(res, gone)
+        return gone
+
+    async def bind(self, res: Resource, namespace: str | None, name: str, obj: Obj,
+                   opts: Options) -> Obj:
+        """Store a change the server makes on a client's behalf (a pod's
+        binding to a node), past the checks an update through the main
+        resource gets."""
+        if opts.dry_run:
+            return obj
+        return await self.storage.update(
+            self.key(res, namespace, name), obj, int(obj["metadata"]["resourceVersion"]),
+            resource=res.plural, name=name, group=res.group,
+        )
+
+    async def finalize_namespace(self, res: Resource, ns: Obj, opts: Options) -> Obj:
+        """Store a namespace's spec.finalizers; a terminating namespace whose
+        finalizers are all done is removed."""
+        name = ns["metadata"]["name"]
+        stored = await self.bind(res, None, name, ns, opts)
+        if opts.dry_run or not _finished_deleting(stored):
+            return stored
+        return await self._remove(res, None, name, stored)
+
+    async def delete_collection(
+        self, res: Resource, namespace: str | None, opts: Options
+    ) -> Obj:
+        listed = await self.list(res, namespace, Options(
+            label_selector=opts.label_selector, field_selector=opts.field_selector
+        ))
+        deleted = []
+        for item in listed["items"]:
+            meta = item["metadata"]
+            try:
+                deleted.append(await self.delete(res, meta.get("namespace"), meta["name"], opts))
+            except errors.StatusError as e:
+                if e.reason != "NotFound":
+                    raise
+        listed["items"] = deleted
+        return listed
+
+    # -------------------------------------------------------------- watch
+
+    async def watch(
+        self, res: Resource, namespace: str | None, opts: Options
+    ) -> AsyncIterator[WatchEvent]:
+        """Events for a watch request; with no resourceVersion (or "0"),
+        the current objects first as ADDED, as Kubernetes does."""
+        predicate = self.predicate(res, opts)
+        prefix = res.key_prefix(namespace)
+        rv = opts.resource_version
+        if rv in ("", "0") or opts.send_initial_events:
+            listed = await self.storage.list(prefix, predicate=predicate,
+                                             revision=int(rv) if rv not in ("", "0") else 0)
+            for item in listed.items:
+                yield WatchEvent("ADDED", item, int(item["metadata"]["resourceVersion"]))
+            start = listed.revision
+        else:
+            start = _parse_rv(rv)
+        async for event in _filtered(self.storage.watch(prefix, start), predicate):
+            yield event
+
+
+def _filtered(
+    events: AsyncIterator[WatchEvent], predicate: Callable[[Obj], bool] | None
+) -> AsyncIterator[WatchEvent]:
+    """Apply selectors to a watch as Kubernetes does: an object that stops
+    matching is reported DELETED, one that starts matching ADDED."""
+
+    async def run() -> AsyncIterator[WatchEvent]:
+        if predicate is None:
+            async for event in events:
+                yield event
+            return
+        async for event in events:
+            if event.type in ("BOOKMARK", "ERROR"):
+                yield event
+                continue
+            now = predicate(event.object)
+            before = event.previous is not None and predicate(event.previous)
+            if event.type == "ADDED" and now:
+                yield event
+            elif event.type == "DELETED" and (now or before):
+                yield event
+            elif event.type == "MODIFIED":
+                if now and before:
+                    yield event
+                elif now:
+                    yield WatchEvent("ADDED", event.object, event.revision)
+                elif before:
+                    yield WatchEvent("DELETED", event.object, event.revision)
+
+    return run()
+
+
+# ------------------------------------------------------------------ pure parts
+
+
+def apply_patch(res: Resource, current: Obj, patch_type: str, patch: Any) -> Obj:
+    try:
+        if patch_type == JSON_PATCH:
+            if not isinstance(patch, list):
+                raise errors.bad_request("json patch must be a list of operations")
+            return json_patch.apply(current, patch)
+        if not isinstance(patch, dict):
+            raise errors.bad_request("the patch must be a JSON object")
+        if patch_type == MERGE_PATCH:
+            return merge_patch.apply(current, patch)
+        if patch_type == STRATEGIC_PATCH:
+            return strategic.apply(current, patch, DEFINITIONS[res.schema])
+    except PatchError as e:
+        raise errors.StatusError(e.code, "BadRequest" if e.code == 400 else "Invalid",
+                                 str(e)) from None
+    raise errors.unsupported_media_type(patch_type)
+
+
+def _patch_sets_resource_version(patch_type: str, patch: Any) -> bool:
+    if patch_type == JSON_PATCH:
+        return any(
+            isinstance(op, dict) and op.get("path") == "/metadata/resourceVersion"
+            for op in patch
+        )
+    return isinstance(patch, dict) and bool(patch.get("metadata", {}).get("resourceVersion"))
+
+
+def deletion_marks(res: Resource, obj: Obj, opts: Options) -> Obj | None:
+    """How a delete starts: None to remove the object now, or the object
+    marked for deletion (deletionTimestamp, grace period, the finalizers the
+    propagation policy asks for) to be stored while others finish."""
+    meta = obj["metadata"]
+    finalizers = list(meta.get("finalizers") or [])
+    if opts.propagation == "Foreground" and "foregroundDeletion" not in finalizers:
+        finalizers.append("foregroundDeletion")
+    elif opts.propagation == "Orphan" and "orphan" not in finalizers:
+        finalizers.append("orphan")
+    grace = graceful_period(res, obj, opts)
+    if not finalizers and not grace and not _spec_finalizers(obj):
+        return None
+    if meta.get("deletionTimestamp") and finalizers == list(meta.get("finalizers") or []):
+        if not grace or grace >= (meta.get("deletionGracePeriodSeconds") or 0):
+            return copy.deepcopy(obj)  # already being deleted; nothing new to record
+    marked = copy.deepcopy(obj)
+    mmeta = marked["metadata"]
+    mmeta["deletionTimestamp"] = mmeta.get("deletionTimestamp") or objectmeta.now()
+    mmeta["deletionGracePeriodSeconds"] = grace or 0
+    if finalizers:
+        mmeta["finalizers"] = finalizers
+    if marked.get("kind") == "Namespace":
+        marked.setdefault("status", {})["phase"] = "Terminating"
+    return marked
+
+
+def graceful_period(res: Resource, obj: Obj, opts: Options) -> int:
+    """Seconds a pod on a node gets to stop before it is removed; 0 for
+    everything else (and for pods no node runs)."""
+    if res.plural != "pods" or res.group:
+        return 0
+    if not obj.get("spec", {}).get("nodeName"):
+        return 0
+    if obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    if opts.grace_period is not None:
+        return max(opts.grace_period, 0)
+    return obj.get("spec", {}).get("terminationGracePeriodSeconds", 30)
+
+
+def _finished_deleting(obj: Obj) -> bool:
+    """Marked for deletion with nothing left to wait for: no finalizers (a
+    namespace's spec.finalizers count too) and no grace period running."""
+    meta = obj.get("metadata", {})
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and not meta.get("deletionGracePeriodSeconds")
+        and not _spec_finalizers(obj)
+    )
+
+
+def _spec_finalizers(obj: Obj) -> list[str]:
+    if obj.get("kind") != "Namespace":
+        return []
+    return list(obj.get("spec", {}).get("finalizers") or [])
+
+
+def field_getters(res: Resource) -> dict[str, Callable[[Obj], str | None]]:
+    getters: dict[str, Callable[[Obj], str | None]] = {
+        "metadata.name": lambda o: o.get("metadata", {}).get("name"),
+    }
+    if res.namespaced:
+        getters["metadata.namespace"] = lambda o: o.get("metadata", {}).get("namespace")
+    getters.update(res.field_selectors)
+    return getters
+
+
+def _parse_rv(rv: str) -> int:
+    try:
+        value = int(rv)
+    except ValueError:
+        raise errors.bad_request(f"invalid resource version: {rv!r}") from None
+    if value < 0:
+        raise errors.bad_request(f"invalid resource version: {rv!r}")
+    return value
+
+
+def _list_revision(opts: Options) -> int:
+    """The store revision a list reads at: 0 for the newest (also for
+    resourceVersion "0", which allows any recent state), an exact revision
+    for resourceVersionMatch=Exact."""
+    if opts.resource_version in ("", "0"):
+        return 0
+    rv = _parse_rv(opts.resource_version)
+    return rv if opts.resource_version_match == "Exact" else 0
+

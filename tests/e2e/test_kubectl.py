@@ -1,0 +1,197 @@
+"""The real kubectl against `kubelite apiserver`, using the kubeconfig it
+wrote and never --validate=false: kubectl 1.32 and 1.27, with the API server
+on kubelite's store and on a real etcd 3.4."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from tests.apiserverproc import APIServerProcess, kubectl_binary
+
+pytestmark = pytest.mark.e2e
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+      labels: {app: web}
+    spec:
+      replicas: 2
+      selector:
+        matchLabels: {app: web}
+      template:
+        metadata:
+          labels: {app: web}
+        spec:
+          containers:
+          - name: nginx
+            image: nginx:1.25
+            ports:
+            - containerPort: 80
+            env:
+            - name: MODE
+              value: blue
+""")
+
+
+@pytest.fixture(scope="module", params=["kubelite", "etcd"])
+def cluster(request, tmp_path_factory):
+    server = APIServerProcess(str(tmp_path_factory.mktemp(f"api-{request.param}")),
+                              store_kind=request.param)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=[None, "1.27"], ids=["kubectl-1.32", "kubectl-1.27"])
+def kubectl(request, cluster, tmp_path):
+    binary = kubectl_binary(request.param)
+    env = dict(os.environ, KUBECONFIG=cluster.kubeconfig, HOME=str(tmp_path),
+               KUBECACHEDIR=str(tmp_path / "cache"))
+
+    def run(*args: str, stdin: str | None = None, ok: bool = True,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+        result = subprocess.run([binary, *args], input=stdin, capture_output=True, text=True,
+                                env=env, timeout=timeout)
+        if ok and result.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n"
+                f"--- apiserver log ---\n{cluster.log_tail()}"
+            )
+        return result
+
+    run.binary = binary
+    run.env = env
+    return run
+
+
+def unique(prefix: str, kubectl) -> str:
+    suffix = "a" if kubectl.binary.endswith("1.27") else "b"
+    return f"{prefix}-{suffix}-{int(time.time() * 1000) % 100000}"
+
+
+def test_discovery(kubectl):
+    resources = kubectl("api-resources").stdout
+    for line in ("pods", "deployments", "services", "configmaps", "namespaces"):
+        assert line in resources
+    assert "po " in resources and "deploy " in resources
+    versions = kubectl("api-versions").stdout.split()
+    assert "v1" in versions and "apps/v1" in versions and "batch/v1" in versions
+
+
+def test_configmap_lifecycle(kubectl):
+    ns = unique("cm", kubectl)
+    kubectl("create", "namespace", ns)
+    kubectl("create", "configmap", "settings", "-n", ns, "--from-literal=a=1",
+            "--from-literal=b=2")
+    table = kubectl("get", "configmaps", "-n", ns).stdout
+    assert table.split("\n")[0].split() == ["NAME", "DATA", "AGE"]
+    assert "settings" in table and " 2 " in table
+    got = json.loads(kubectl("get", "configmap", "settings", "-n", ns, "-o", "json").stdout)
+    assert got["data"] == {"a": "1", "b": "2"}
+    assert got["metadata"]["resourceVersion"].isdigit()
+    assert kubectl("get", "cm", "settings", "-n", ns, "-o",
+                   "jsonpath={.data.a}").stdout == "1"
+    kubectl("label", "configmap", "settings", "-n", ns, "tier=backend")
+    kubectl("annotate", "configmap", "settings", "-n", ns, "note=hello")
+    shown = kubectl("get", "cm", "-n", ns, "-l", "tier=backend", "--show-labels").stdout
+    assert "settings" in shown and "tier=backend" in shown
+    assert "No resources found" in kubectl("get", "cm", "-n", ns, "-l", "tier=front").stderr
+    kubectl("delete", "configmap", "settings", "-n", ns)
+    missing = kubectl("get", "configmap", "settings", "-n", ns, ok=False)
+    assert missing.returncode == 1
+    assert 'configmaps "settings" not found' in missing.stderr
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_apply_three_way_merge_keeps_fields_others_set(kubectl, tmp_path):
+    ns = unique("apply", kubectl)
+    kubectl("create", "namespace", ns)
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(DEPLOYMENT)
+    out = kubectl("apply", "-n", ns, "-f", str(manifest)).stdout
+    assert "deployment.apps/web created" in out
+    kubectl("annotate", "deployment", "web", "-n", ns, "owner=team-a")
+    kubectl("scale", "deployment", "web", "-n", ns, "--replicas=3")
+    changed = DEPLOYMENT.replace("nginx:1.25", "nginx:1.26").replace("replicas: 2\n", "")
+    manifest.write_text(changed)
+    out = kubectl("apply", "-n", ns, "-f", str(manifest)).stdout
+    assert "deployment.apps/web configured" in out
+    got = json.loads(kubectl("get", "deploy", "web", "-n", ns, "-o", "json").stdout)
+    assert got["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+    assert got["metadata"]["annotations"]["owner"] == "team-a"
+    assert got["spec"]["replicas"] == 3  # removed from the manifest: kept as scaled
+    assert got["metadata"]["generation"] >= 3
+    env = got["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "MODE", "value": "blue"}]
+    table = kubectl("get", "deploy", "-n", ns).stdout
+    assert table.split("\n")[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    wide = kubectl("get", "deploy", "-n", ns, "-o", "wide").stdout
+    assert "nginx:1.26" in wide and "app=web" in wide
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_patch_types(kubectl):
+    ns = unique("patch", kubectl)
+    kubectl("create", "namespace", ns)
+    kubectl("create", "configmap", "p", "-n", ns, "--from-literal=a=1")
+    kubectl("patch", "configmap", "p", "-n", ns, "--type", "merge", "-p", '{"data":{"b":"2"}}')
+    kubectl("patch", "configmap", "p", "-n", ns, "--type", "json",
+            "-p", '[{"op":"replace","path":"/data/a","value":"9"}]')
+    kubectl("patch", "configmap", "p", "-n", ns, "-p", '{"data":{"c":"3"}}')
+    got = json.loads(kubectl("get", "cm", "p", "-n", ns, "-o", "json").stdout)
+    assert got["data"] == {"a": "9", "b": "2", "c": "3"}
+    bad = kubectl("patch", "configmap", "p", "-n", ns, "--type", "json",
+                  "-p", '[{"op":"test","path":"/data/a","value":"0"}]', ok=False)
+    assert bad.returncode != 0
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_services_and_expose(kubectl):
+    ns = unique("svc", kubectl)
+    kubectl("create", "namespace", ns)
+    kubectl("create", "deployment", "api", "-n", ns, "--image=nginx:1.25", "--port=80")
+    kubectl("expose", "deployment", "api", "-n", ns, "--port=8080", "--target-port=80",
+            "--type=NodePort")
+    svc = json.loads(kubectl("get", "svc", "api", "-n", ns, "-o", "json").stdout)
+    assert svc["spec"]["clusterIP"].startswith("10.")
+    assert 30000 <= svc["spec"]["ports"][0]["nodePort"] <= 32767
+    table = kubectl("get", "svc", "-n", ns).stdout
+    assert table.split("\n")[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP",
+                                            "PORT(S)", "AGE"]
+    assert f"8080:{svc['spec']['ports'][0]['nodePort']}/TCP" in table
+    kubectl("create", "service", "clusterip", "headless", "-n", ns, "--clusterip=None",
+            "--tcp=80:80")
+    headless = json.loads(kubectl("get", "svc", "headless", "-n", ns, "-o", "json").stdout)
+    assert headless["spec"]["clusterIP"] == "None"
+    kubectl("create", "service", "externalname", "ext", "-n", ns,
+            "--external-name=example.invalid")
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_errors_are_kubernetes_status(kubectl, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n")
+    out = kubectl("create", "-f", str(bad), ok=False)
+    assert out.returncode == 1
+    assert 'ConfigMap "Not_Valid" is invalid' in out.stderr
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: g\n")
+    out = kubectl("create", "-f", str(unknown), ok=False)
+    assert out.returncode == 1 and "Gizmo" in out.stderr
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\ndatta: {}\n")
+    out = kubectl("create", "-f", str(typo), ok=False)
+    assert out.returncode == 1 and 'unknown field "datta"' in out.stderr
+
+
+def test_explain(kubectl):
+    out = kubectl("explain", "deployment.spec.replicas").stdout
+    assert "replicas" in out and "integer" in out
