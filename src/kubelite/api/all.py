@@ -13,3 +13,17 @@ import kubelite.api.core.secrets
 import kubelite.api.core.serviceaccounts
 import kubelite.api.core.services
 import kubelite.api.meta
+import kubelite.api.apiextensions.customresourcedefinitions
+import kubelite.api.apps.controllerrevisions
+import kubelite.api.apps.daemonsets
+import kubelite.api.apps.deployments
+import kubelite.api.apps.replicasets
+import kubelite.api.apps.statefulsets
+import kubelite.api.autoscaling.scale
+import kubelite.api.batch.cronjobs
+import kubelite.api.batch.jobs
+import kubelite.api.coordination.leases
+import kubelite.api.discovery.endpointslices
+import kubelite.api.events.events
+import kubelite.api.networking.ingressclasses
+import kubelite.api.networking.ingresses

@@ -84,10 +84,16 @@ class Resource:
     # Checks metadata.name (and, with True, a generateName prefix); None: a
     # DNS-1123 subdomain, as most kinds have it.
     name_validator: Callable[[str, bool], list[str]] | None = None
+    # Built-in kinds take strategic merge patches; custom resources do not.
+    strategic_merge: bool = True
+    # Where the objects live in the store; "" for /registry/<plural>/.
+    key_root: str = ""
 
     def __post_init__(self) -> None:
         if not self.singular:
             self.singular = self.kind.lower()
+        if not self.key_root:
+            self.key_root = f"/registry/{self.plural}/"
 
     @property
     def group_version(self) -> str:
@@ -99,7 +105,7 @@ class Resource:
 
     def key_prefix(self, namespace: str | None = None) -> str:
         """The etcd key prefix: /registry/<resource>/[<namespace>/]."""
-        base = f"/registry/{self.plural}/"
+        base = self.key_root
         return f"{base}{namespace}/" if self.namespaced and namespace else base
 
 

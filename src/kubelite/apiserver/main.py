@@ -22,6 +22,7 @@ from kubelite.apiserver.app import API
 from kubelite.apiserver.authn import Authenticator, ensure_admin_token, load_token_file
 from kubelite.apiserver.authz import AllowAll
 from kubelite.apiserver.certs import ensure_pki, server_ssl_context
+from kubelite.apiserver.crds import CustomResources
 from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
 from kubelite.apiserver.metrics import Metrics
 from kubelite.apiserver.namespaces import NamespaceCleaner, ensure_initial
@@ -95,7 +96,10 @@ def parse(argv: list[str]) -> Config:
     )
 
 
-def resources() -> list[Resource]:
+CRDS = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+
+
+def builtin_resources() -> list[Resource]:
     return list(REGISTRY.values())
 
 
@@ -144,15 +148,18 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
         tokens = {**tokens, **load_token_file(cfg.token_auth_file)}
     storage = await Storage.connect(cfg.etcd_servers)
     registry = Registry(storage)
-    registry.admission["services"] = ServiceAllocator(
+    registry.admission[("", "services")] = ServiceAllocator(
         storage, cfg.service_cluster_ip_range, cfg.service_node_port_range
     )
+    custom = CustomResources(registry, builtin_resources, REGISTRY[CRDS])
+    registry.admission[(CRDS[0], CRDS[2])] = custom
+    await custom.sync()
     namespaces = REGISTRY[("", "v1", "namespaces")]
     await ensure_initial(registry, namespaces)
     await ensure_kubernetes_service(registry, cfg)
     host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
     address = f"{host}:{cfg.secure_port}"
-    api = API(registry, resources, Authenticator(tokens), AllowAll(), address, Metrics())
+    api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, Metrics())
     runner = web.AppRunner(api.app(), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port,
@@ -172,13 +179,17 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
              address, ",".join(cfg.etcd_servers),
              os.path.join(cfg.data_dir, "admin.kubeconfig"),
              os.path.join(cfg.data_dir, "tokens.csv"))
-    cleaner = asyncio.create_task(NamespaceCleaner(registry, resources, namespaces).run())
+    background = [
+        asyncio.create_task(NamespaceCleaner(registry, custom.resources, namespaces).run()),
+        asyncio.create_task(custom.run()),
+    ]
     try:
         await stop.wait()
     finally:
         log.info("apiserver: shutting down")
-        cleaner.cancel()
-        await asyncio.gather(cleaner, return_exceptions=True)
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await runner.cleanup()
         await storage.close()
 

@@ -71,7 +71,7 @@ class Admission(Protocol):
 class Registry:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.admission: dict[str, Admission] = {}  # by resource plural
+        self.admission: dict[tuple[str, str], Admission] = {}  # by (group, plural)
 
     # -------------------------------------------------------------- helpers
 
@@ -170,7 +170,7 @@ class Registry:
         self._validate(res, obj, None)
         name = obj["metadata"]["name"]
         await self._check_namespace(res, namespace, name)
-        admission = self.admission.get(res.plural)
+        admission = self.admission.get((res.group, res.plural))
         if admission is not None:
             await admission.on_create(res, obj, opts.dry_run)
         if opts.dry_run:
@@ -272,7 +272,7 @@ class Registry:
         opts: Options,
         subresource: str | None,
     ) -> Obj:
-        admission = self.admission.get(res.plural)
+        admission = self.admission.get((res.group, res.plural))
         if subresource == "status":
             obj = objectmeta.prepare_status_update(obj, old)
         else:
@@ -366,7 +366,7 @@ class Registry:
             self.key(res, namespace, name), int(old["metadata"]["resourceVersion"]),
             resource=res.plural, name=name, group=res.group,
         )
-        admission = self.admission.get(res.plural)
+        admission = self.admission.get((res.group, res.plural))
         if admission is not None:
             await admission.on_delete(res, gone)
         return gone
@@ -476,8 +476,15 @@ def apply_patch(res: Resource, current: Obj, patch_type: str, patch: Any) -> Obj
             raise errors.bad_request("the patch must be a JSON object")
         if patch_type == MERGE_PATCH:
             return merge_patch.apply(current, patch)
-        if patch_type == STRATEGIC_PATCH:
+        if patch_type == STRATEGIC_PATCH and res.strategic_merge:
             return strategic.apply(current, patch, DEFINITIONS[res.schema])
+        if patch_type == STRATEGIC_PATCH:
+            raise errors.StatusError(
+                415, "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types "
+                "include: application/json-patch+json, application/merge-patch+json, "
+                "application/apply-patch+yaml",
+            )
     except PatchError as e:
         raise errors.StatusError(e.code, "BadRequest" if e.code == 400 else "Invalid",
                                  str(e)) from None
