@@ -195,3 +195,145 @@ def test_errors_are_kubernetes_status(kubectl, tmp_path):
 def test_explain(kubectl):
     out = kubectl("explain", "deployment.spec.replicas").stdout
     assert "replicas" in out and "integer" in out
+
+
+CRD = textwrap.dedent("""\
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata:
+      name: crontabs.stable.example.com
+    spec:
+      group: stable.example.com
+      scope: Namespaced
+      names:
+        plural: crontabs
+        singular: crontab
+        kind: CronTab
+        shortNames: [ct]
+      versions:
+      - name: v1
+        served: true
+        storage: true
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              spec:
+                type: object
+                required: [cronSpec]
+                properties:
+                  cronSpec: {type: string}
+                  image: {type: string}
+                  replicas: {type: integer, minimum: 1, default: 1}
+        subresources:
+          status: {}
+        additionalPrinterColumns:
+        - name: Spec
+          type: string
+          jsonPath: .spec.cronSpec
+        - name: Replicas
+          type: integer
+          jsonPath: .spec.replicas
+        - name: Age
+          type: date
+          jsonPath: .metadata.creationTimestamp
+""")
+
+CRONTAB = textwrap.dedent("""\
+    apiVersion: stable.example.com/v1
+    kind: CronTab
+    metadata:
+      name: nightly
+    spec:
+      cronSpec: "0 3 * * *"
+      image: backup:1
+""")
+
+
+def test_crd_then_custom_object(kubectl, tmp_path):
+    if kubectl.binary.endswith("1.27"):
+        pytest.skip("the CRD is cluster-wide; the 1.32 run covers it for this server")
+    crd, obj = tmp_path / "crd.yaml", tmp_path / "crontab.yaml"
+    crd.write_text(CRD)
+    obj.write_text(CRONTAB)
+    ns = unique("crd", kubectl)
+    kubectl("create", "namespace", ns)
+    assert "created" in kubectl("apply", "-f", str(crd)).stdout
+    kubectl("wait", "--for=condition=Established", "crd/crontabs.stable.example.com",
+            "--timeout=30s")
+    assert "crontab.stable.example.com/nightly created" in kubectl(
+        "apply", "-n", ns, "-f", str(obj)).stdout
+    table = kubectl("get", "crontabs", "-n", ns).stdout
+    assert table.split("\n")[0].split() == ["NAME", "SPEC", "REPLICAS", "AGE"]
+    assert "nightly" in table and "0 3 * * *" in table and " 1 " in table
+    assert kubectl("get", "ct", "nightly", "-n", ns, "-o",
+                   "jsonpath={.spec.replicas}").stdout == "1"
+    obj.write_text(CRONTAB.replace("backup:1", "backup:2"))
+    assert "configured" in kubectl("apply", "-n", ns, "-f", str(obj)).stdout
+    assert kubectl("get", "ct", "nightly", "-n", ns, "-o",
+                   "jsonpath={.spec.image}").stdout == "backup:2"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CRONTAB.replace("name: nightly", "name: broken").replace(
+        'cronSpec: "0 3 * * *"', "replicas: 0"))
+    out = kubectl("apply", "-n", ns, "-f", str(bad), ok=False)
+    assert out.returncode == 1
+    assert "spec.cronSpec: Required value" in out.stderr
+    assert "spec.replicas: Invalid value: 0" in out.stderr
+    assert "cronSpec" in kubectl("explain", "crontab.spec").stdout
+    kubectl("delete", "-f", str(crd), timeout=60)
+    gone = kubectl("get", "crontabs", "-n", ns, ok=False)
+    assert gone.returncode == 1
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_watch_wait_and_delete(kubectl):
+    ns = unique("watch", kubectl)
+    kubectl("create", "namespace", ns)
+    watcher = subprocess.Popen([kubectl.binary, "get", "configmaps", "-n", ns, "-w",
+                                "--output-watch-events"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=kubectl.env)
+    try:
+        time.sleep(1.5)
+        kubectl("create", "configmap", "w1", "-n", ns, "--from-literal=a=1")
+        kubectl("label", "configmap", "w1", "-n", ns, "x=y")
+        kubectl("delete", "configmap", "w1", "-n", ns)
+        time.sleep(1.5)
+    finally:
+        watcher.terminate()
+        out, _ = watcher.communicate(timeout=10)
+    events = [line.split()[0] for line in out.splitlines() if "w1" in line]
+    assert events == ["ADDED", "MODIFIED", "DELETED"], out
+    kubectl("create", "configmap", "w2", "-n", ns, "--from-literal=a=1")
+    kubectl("patch", "configmap", "w2", "-n", ns, "--type", "merge",
+            "-p", '{"data":{"ready":"yes"}}')
+    kubectl("wait", "--for=jsonpath={.data.ready}=yes", "configmap/w2", "-n", ns,
+            "--timeout=20s")
+    kubectl("delete", "configmap", "w2", "-n", ns, "--cascade=foreground")
+    kubectl("create", "configmap", "w3", "-n", ns, "--from-literal=a=1")
+    kubectl("delete", "configmap", "w3", "-n", ns, "--cascade=orphan")
+    left = kubectl("get", "cm", "-n", ns, "-o", "name").stdout.split()
+    assert "configmap/w2" not in left and "configmap/w3" not in left
+    kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_edit_and_diff(kubectl, tmp_path):
+    ns = unique("edit", kubectl)
+    kubectl("create", "namespace", ns)
+    kubectl("create", "configmap", "e", "-n", ns, "--from-literal=color=red")
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/color: red/color: blue/' \"$1\"\n")
+    editor.chmod(0o755)
+    env = dict(kubectl.env, EDITOR=str(editor), KUBE_EDITOR=str(editor))
+    result = subprocess.run([kubectl.binary, "edit", "configmap", "e", "-n", ns],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert kubectl("get", "cm", "e", "-n", ns, "-o",
+                   "jsonpath={.data.color}").stdout == "blue"
+    manifest = tmp_path / "e.yaml"
+    manifest.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: e\n"
+                        f"  namespace: {ns}\ndata:\n  color: green\n")
+    diff = kubectl("diff", "-f", str(manifest), ok=False)
+    assert diff.returncode == 1, diff.stderr
+    assert "-  color: blue" in diff.stdout and "+  color: green" in diff.stdout
+    kubectl("delete", "namespace", ns, timeout=60)

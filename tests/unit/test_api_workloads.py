@@ -17,8 +17,14 @@ import pytest
 
 import kubelite.api.all  # noqa: F401  (core and meta definitions)
 from kubelite.api.apiextensions import jsonschema
-from kubelite.api.apps import controllerrevisions, daemonsets, deployments, replicasets
-from kubelite.api.apps import statefulsets, workload
+from kubelite.api.apps import (
+    controllerrevisions,
+    daemonsets,
+    deployments,
+    replicasets,
+    statefulsets,
+    workload,
+)
 from kubelite.api.autoscaling import scale
 from kubelite.api.batch import cron, cronjobs, jobs
 from kubelite.api.resource import Obj, Resource
@@ -103,7 +109,7 @@ def refs_in(schema: Any) -> set[str]:
 # leaves out on purpose.
 _LEFT_OUT = {"io.k8s.api.batch.v1.JobSpec": {"scheduling"}}
 _CLIENT_TYPES = {"int": "integer", "str": "string", "bool": "boolean", "float": "number",
-                 "datetime": "string"}
+                 "datetime": "string", "bytes": "string"}
 
 
 def _client_model(name: str) -> Any:
@@ -365,7 +371,7 @@ def test_selector_text_and_matching() -> None:
                     {"key": "canary", "operator": "DoesNotExist"},
                     {"key": "zone", "operator": "NotIn", "values": ["b"]}]}
     assert workload.selector_string(selector) == (
-        "!canary,app=shop,app,env in (dev,prod),tier=web,zone notin (b)")
+        "app=shop,app,!canary,env in (dev,prod),tier=web,zone notin (b)")
     assert workload.selector_string({}) == ""
     labels = {"app": "shop", "tier": "web", "env": "prod"}
     assert workload.selector_matches(selector, labels)
@@ -676,9 +682,10 @@ def test_job_restart_policy() -> None:
     assert causes(jobs.RESOURCE, job) == [(
         "spec.template.spec.restartPolicy", 'Required value: valid values: "OnFailure", "Never"')]
     job["spec"]["template"]["spec"]["restartPolicy"] = "Sometimes"
-    assert causes(jobs.RESOURCE, job)[-1] == (
+    assert (
         "spec.template.spec.restartPolicy",
-        'Unsupported value: "Sometimes": supported values: "OnFailure", "Never"')
+        'Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
+    ) in causes(jobs.RESOURCE, job)
 
 
 def test_job_selector_checks() -> None:

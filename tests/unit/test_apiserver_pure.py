@@ -162,3 +162,17 @@ def test_service_addresses_held_and_carried_over():
     assert new["spec"]["clusterIP"] == "10.96.0.9"
     assert new["spec"]["ports"] == [{"port": 80, "nodePort": 30080}, {"port": 81}]
     assert held({"spec": {"clusterIP": "None", "clusterIPs": ["None"]}}) == set()
+
+
+def test_aggregated_discovery_document():
+    doc = discovery.aggregated([WIDGETS], core=False, api_version="apidiscovery.k8s.io/v2")
+    assert doc["kind"] == "APIGroupDiscoveryList"
+    (group,) = doc["items"]
+    assert group["metadata"]["name"] == "example.com"
+    (version,) = group["versions"]
+    (res,) = version["resources"]
+    assert res["resource"] == "widgets" and res["scope"] == "Namespaced"
+    assert res["responseKind"] == {"group": "example.com", "version": "v1", "kind": "Widget"}
+    assert [s["subresource"] for s in res["subresources"]] == ["status", "scale"]
+    assert res["subresources"][1]["responseKind"]["kind"] == "Scale"
+    assert discovery.aggregated([WIDGETS], core=True, api_version="x")["items"] == []

@@ -254,10 +254,29 @@ class API:
     # -------------------------------------------------------------- discovery
 
     async def _api(self, request: web.Request) -> web.Response:
-        return _json(discovery.api_versions(self.server_address))
+        return self._aggregated(request, core=True) or _json(
+            discovery.api_versions(self.server_address)
+        )
 
     async def _apis(self, request: web.Request) -> web.Response:
-        return _json(discovery.api_group_list(self.resources()))
+        return self._aggregated(request, core=False) or _json(
+            discovery.api_group_list(self.resources())
+        )
+
+    def _aggregated(self, request: web.Request, core: bool) -> web.Response | None:
+        """The aggregated discovery document, when the client asks for it."""
+        accept = request.headers.get("Accept", "")
+        for version in ("v2", "v2beta1"):
+            if f"g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList" in accept:
+                doc = discovery.aggregated(
+                    self.resources(), core, f"apidiscovery.k8s.io/{version}"
+                )
+                return web.Response(
+                    body=orjson.dumps(doc),
+                    headers={"Content-Type": "application/json;g=apidiscovery.k8s.io;"
+                             f"v={version};as=APIGroupDiscoveryList"},
+                )
+        return None
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
         return web.Response(body=self.openapi().v2_document(), content_type="application/json")

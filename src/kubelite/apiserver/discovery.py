@@ -111,3 +111,55 @@ def api_resource_list(group_version: str, resources: Iterable[Resource]) -> Obj:
         "groupVersion": group_version,
         "resources": listed,
     }
+
+
+def _scope(res: Resource) -> str:
+    return "Namespaced" if res.namespaced else "Cluster"
+
+
+def _discovery_resource(res: Resource) -> Obj:
+    entry: Obj = {
+        "resource": res.plural,
+        "responseKind": {"group": res.group, "version": res.version, "kind": res.kind},
+        "scope": _scope(res),
+        "singularResource": res.singular,
+        "verbs": VERBS,
+    }
+    if res.short_names:
+        entry["shortNames"] = list(res.short_names)
+    if res.categories:
+        entry["categories"] = list(res.categories)
+    subs = []
+    for sub_entry in api_resource_list(res.group_version, [res])["resources"][1:]:
+        sub = sub_entry["name"].split("/", 1)[1]
+        subs.append({
+            "subresource": sub,
+            "responseKind": {"group": sub_entry.get("group", res.group),
+                             "version": sub_entry.get("version", res.version),
+                             "kind": sub_entry["kind"]},
+            "verbs": sub_entry["verbs"],
+        })
+    if subs:
+        entry["subresources"] = subs
+    return entry
+
+
+def aggregated(resources: Iterable[Resource], core: bool, api_version: str) -> Obj:
+    """The aggregated discovery document (apidiscovery.k8s.io v2 or
+    v2beta1): every group, version and resource in one answer; `core`
+    chooses /api (the legacy group) or /apis."""
+    chosen = [r for r in resources if (not r.group) == core]
+    groups: dict[str, dict[str, list[Resource]]] = {}
+    for res in chosen:
+        groups.setdefault(res.group, {}).setdefault(res.version, []).append(res)
+    items = []
+    for group in sorted(groups, key=_order):
+        versions = [
+            {"version": v, "freshness": "Current",
+             "resources": [_discovery_resource(r) for r in sorted(rs, key=lambda r: r.plural)]}
+            for v, rs in groups[group].items()
+        ]
+        items.append({"metadata": {"name": group, "creationTimestamp": None},
+                      "versions": versions})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {},
+            "items": items}

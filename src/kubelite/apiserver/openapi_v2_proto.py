@@ -31,7 +31,10 @@ from kubelite.apiserver.openapiv2pb import OpenAPIv2_pb2 as pb
 
 Obj = dict[str, Any]
 
-CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+# kubectl asks for "...spec.v2@v1.0+protobuf"; the answer is labelled with the
+# form Go's media-type parser accepts (no "@"), as Kubernetes labels it.
+ACCEPT_PREFIX = "application/com.github.proto-openapi.spec.v2"
+CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 _NON_BODY = {
     "query": "query_parameter_sub_schema",

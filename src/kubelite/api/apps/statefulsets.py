@@ -224,13 +224,29 @@ def validate(stateful_set: Obj, old: Obj | None) -> list[Cause]:
     causes += non_negative_fields(spec, "spec", "replicas", "minReadySeconds",
                                   "revisionHistoryLimit")
     causes += v.non_negative("spec.ordinals.start", (spec.get("ordinals") or {}).get("start"))
-    causes += validate_selector_and_template(spec, "spec", "statefulset")
+    causes += validate_selector_and_template(_with_claim_volumes(spec), "spec", "statefulset")
     causes += restarts_always(spec, "spec", "StatefulSet")
     causes += _validate_claim_templates(spec.get("volumeClaimTemplates") or [],
                                         "spec.volumeClaimTemplates")
     if old is not None:
         causes += _validate_update(spec, spec_of(old))
     return causes
+
+
+def _with_claim_volumes(spec: Obj) -> Obj:
+    """The spec with each claim template as a volume of the pod template (in
+    place of a volume of the same name), as the controller creates the pods,
+    so that their volumeMounts are checked against both."""
+    claims = [(c.get("metadata") or {}).get("name") for c in spec.get("volumeClaimTemplates")
+              or []]
+    template = spec.get("template")
+    if not claims or not isinstance(template, dict):
+        return spec
+    pod = dict(template.get("spec") or {})
+    pod["volumes"] = [vol for vol in pod.get("volumes") or [] if vol.get("name") not in claims]
+    pod["volumes"] += [{"name": name, "persistentVolumeClaim": {"claimName": name}}
+                       for name in claims if name]
+    return {**spec, "template": {**template, "spec": pod}}
 
 
 def _validate_update(spec: Obj, old_spec: Obj) -> list[Cause]:

@@ -18,6 +18,7 @@ MAX_ENDPOINTS = 1000
 MAX_ADDRESSES = 100
 MAX_PORTS = 20000
 MAX_ZONE_HINTS = 8
+_LINK_LOCAL_MULTICAST_V4 = ipaddress.ip_network("224.0.0.0/24")
 # How many ports or addresses the table shows before "+ N more...".
 SHOWN = 3
 
@@ -108,6 +109,12 @@ def _too_many(path: str, count: int, limit: int) -> Cause:
                  path)
 
 
+def _link_local_multicast(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if ip.version == 4:
+        return ip in _LINK_LOCAL_MULTICAST_V4
+    return ip.packed[0] == 0xFF and ip.packed[1] & 0x0F == 0x02
+
+
 def _address(address: str, kind: str, path: str) -> list[Cause]:
     if kind == "FQDN":
         errs = v.is_dns1123_subdomain(address)
@@ -129,7 +136,7 @@ def _address(address: str, kind: str, path: str) -> list[Cause]:
     if ip.is_link_local:
         return [v.invalid(path, address, "may not be in the link-local range "
                                          "(169.254.0.0/16, fe80::/10)")]
-    if ip in ipaddress.ip_network("224.0.0.0/24") or ip in ipaddress.ip_network("ff02::/10"):
+    if _link_local_multicast(ip):
         return [v.invalid(path, address, "may not be in the link-local multicast range "
                                          "(224.0.0.0/24, ff02::/10)")]
     return []
