@@ -49,7 +49,7 @@ def create(plural: str, obj: dict) -> dict:
 
 def _refs(node: Any):
     if isinstance(node, dict):
-        if "$ref" in node:
+        if isinstance(node.get("$ref"), str):
             yield node["$ref"]
         for value in node.values():
             yield from _refs(value)

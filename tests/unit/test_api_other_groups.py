@@ -183,6 +183,7 @@ def pulling_event() -> Obj:
 
 
 def test_event_shapes_convert() -> None:
+    assert events.RESOURCE.key_prefix("default") == "/registry/events.k8s.io/events/default/"
     event = pulling_event()
     check_manifest(event, events.RESOURCE)
     core = events.to_core(event)

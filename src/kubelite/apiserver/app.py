@@ -19,7 +19,7 @@ import yaml
 from aiohttp import web
 
 from kubelite.api.resource import Resource
-from kubelite.apiserver import discovery, errors, tables
+from kubelite.apiserver import discovery, errors, openapi_v2_proto, tables
 from kubelite.apiserver.authn import Authenticator
 from kubelite.apiserver.authz import Attributes, Authorizer
 from kubelite.apiserver.metrics import Metrics
@@ -279,7 +279,11 @@ class API:
         return None
 
     async def _openapi_v2(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.openapi().v2_document(), content_type="application/json")
+        doc = self.openapi().v2_document()
+        if openapi_v2_proto.ACCEPT_PREFIX in request.headers.get("Accept", ""):
+            encoded = await asyncio.to_thread(openapi_v2_proto.encode_json, doc)
+            return web.Response(body=encoded, content_type=openapi_v2_proto.CONTENT_TYPE)
+        return web.Response(body=doc, content_type="application/json")
 
     async def _openapi_v3_index(self, request: web.Request) -> web.Response:
         return _json(self.openapi().v3_index())

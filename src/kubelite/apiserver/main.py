@@ -23,6 +23,7 @@ from kubelite.apiserver.authn import Authenticator, ensure_admin_token, load_tok
 from kubelite.apiserver.authz import AllowAll
 from kubelite.apiserver.certs import ensure_pki, server_ssl_context
 from kubelite.apiserver.crds import CustomResources
+from kubelite.apiserver.garbage import GarbageCollector
 from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
 from kubelite.apiserver.metrics import Metrics
 from kubelite.apiserver.namespaces import NamespaceCleaner, ensure_initial
@@ -179,8 +180,11 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
              address, ",".join(cfg.etcd_servers),
              os.path.join(cfg.data_dir, "admin.kubeconfig"),
              os.path.join(cfg.data_dir, "tokens.csv"))
+    collector = GarbageCollector(registry, custom.resources)
+    registry.marked_listeners.append(collector.marked)
     background = [
         asyncio.create_task(NamespaceCleaner(registry, custom.resources, namespaces).run()),
+        asyncio.create_task(collector.run()),
         asyncio.create_task(custom.run()),
     ]
     try:

@@ -115,7 +115,7 @@ def resource_paths(res: Resource) -> dict[str, Obj]:
     collection = {
         "get": _op(res, "list", f"list or watch {res.kind} objects", body=False,
                    params=list_params),
-        "post": _op(res, "post", f"create a {res.kind}", body=True, params=_write_params()),
+        "post": _op(res, "create", f"create a {res.kind}", body=True, params=_write_params()),
         "delete": _op(res, "deletecollection", f"delete a collection of {res.kind}",
                       body=False, params=list_params),
         "parameters": path_params,

@@ -72,6 +72,8 @@ class Registry:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.admission: dict[tuple[str, str], Admission] = {}  # by (group, plural)
+        # Told of every object stored marked for deletion (finalizers to run).
+        self.marked_listeners: list[Callable[[Resource, Obj], None]] = []
 
     # -------------------------------------------------------------- helpers
 
@@ -357,6 +359,8 @@ class Registry:
                 resource=res.plural, name=name, group=res.group,
             )
             if not _finished_deleting(updated):
+                for listener in self.marked_listeners:
+                    listener(res, updated)
                 return updated
             old = updated
         return await self._remove(res, namespace, name, old)

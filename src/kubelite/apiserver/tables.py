@@ -3,12 +3,15 @@ columns `kubectl get` shows, taken from each kind's declared columns."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubelite.api.resource import Column, Resource
 
 Obj = dict[str, Any]
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
 DEFAULT_COLUMNS = (
     Column("Name", lambda o: o.get("metadata", {}).get("name", ""), format="name",
@@ -63,7 +66,11 @@ def _cell(column: Column, obj: Obj, now: datetime) -> Any:
     except (KeyError, IndexError, TypeError, AttributeError, ValueError):
         value = None
     if column.type == "date":
-        return since(value, now)
+        if isinstance(value, timedelta):
+            return human_duration(value.total_seconds())
+        if isinstance(value, str) and _TIMESTAMP.match(value):
+            return since(value, now)
+        return "<unknown>" if value is None else value
     if value is None:
         return "<none>" if column.type == "string" else None
     return value

@@ -4,8 +4,9 @@ A workload owns pods through a label selector and a pod template. This
 module holds the facts about both that several kinds need: matching a
 LabelSelector object against labels and writing it in the text form
 kubectl prints (and the scale subresource reports), checking the selector
-and its template, the integer-or-percent fields of rolling updates, and the
-CONTAINERS / IMAGES / SELECTOR columns of `kubectl get -o wide`.
+and its template, the integer-or-percent fields of rolling updates, the
+CONTAINERS / IMAGES / SELECTOR columns of `kubectl get -o wide`, and
+`fill`, which defaults a field the way Kubernetes' defaulting does.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def selector_string(selector: Obj | None) -> str:
     Requirements are sorted by key (matchLabels before expressions on the
     same key) and set values sorted, as Kubernetes writes them."""
     terms: list[tuple[str, str]] = [
-        (key, f"{key}={value}") for key, value in (selector or {}).get("matchLabels", {}).items()
+        (key, f"{key}={value}")
+        for key, value in ((selector or {}).get("matchLabels") or {}).items()
     ]
     for expr in (selector or {}).get("matchExpressions") or []:
         key, op = expr.get("key", ""), expr.get("operator")
@@ -200,6 +202,9 @@ def template_columns(template: Getter, selector: Getter | None = None) -> tuple[
         columns.append(Column("Selector", lambda o: selector_string(selector(o)) or "<none>",
                               priority=1, description="The label selector of the pods."))
     return tuple(columns)
+
+
+# --- defaulting and reading ------------------------------------------------------------
 
 
 def fill(obj: Obj, key: str, value: Any) -> Any:

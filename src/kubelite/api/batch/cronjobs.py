@@ -192,7 +192,7 @@ RESOURCE = register(Resource(
         Column("Active", lambda c: len(status_of(c).get("active") or []), type="integer",
                description="Jobs running now."),
         Column("Last Schedule", lambda c: status_of(c).get("lastScheduleTime") or "<none>",
-               description="Time since a Job was last created."),
+               type="date", description="Time since a Job was last created."),
         AGE_COLUMN,
         *template_columns(lambda c: _job_spec(c).get("template"),
                           lambda c: _job_spec(c).get("selector")),

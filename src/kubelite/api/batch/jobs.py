@@ -479,9 +479,9 @@ def _parse_time(stamp: str) -> datetime:
 
 
 def duration(job: Obj) -> Any:
-    """The DURATION column: "" before the Job starts, the start timestamp
-    while it runs (the server shows the time since), the fixed run time
-    once it has completed."""
+    """The DURATION column, a time column: "" before the Job starts, the
+    start timestamp while it runs (shown as the time since), the run time
+    as a timedelta once it has completed (shown humanized)."""
     status = status_of(job)
     start, end = status.get("startTime"), status.get("completionTime")
     if not start:
@@ -507,7 +507,8 @@ RESOURCE = register(Resource(
         Column("Status", job_state, description="What the Job's conditions say."),
         Column("Completions", completions, description="Succeeded pods out of those "
                                                        "wanted."),
-        Column("Duration", duration, description="How long the Job ran or has run."),
+        Column("Duration", duration, type="date",
+               description="How long the Job ran or has run."),
         AGE_COLUMN,
         *template_columns(lambda j: spec_of(j).get("template"),
                           lambda j: spec_of(j).get("selector")),

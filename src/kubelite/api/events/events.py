@@ -1,14 +1,18 @@
 """events.k8s.io/v1 Event: the newer view of the events core/v1 serves.
 
-Both APIs show the same stored objects (Kubernetes keeps one copy, under
-/registry/events): several fields only have other names here
+Kubernetes keeps one copy of each event (under /registry/events) and shows
+it through both APIs; several fields only have other names here
 (`regarding` is core's `involvedObject`, `note` is `message`,
 `reportingController` is `reportingComponent`, and the old counters and
 source carry a `deprecated` prefix). `to_core` and `from_core` convert
 between the two shapes; the columns and field selectors are core's, read
-through `to_core`. Events created through this API must be new-style:
-eventTime, reportingController, reportingInstance, action and reason
-set, and the deprecated fields left unset.
+through `to_core`. Until the registry converts at the storage boundary,
+these events are stored apart, under /registry/events.k8s.io/events/, so
+that neither API ever reads the other's shape.
+
+Events created through this API must be new-style: eventTime,
+reportingController, reportingInstance, action and reason set, and the
+deprecated fields left unset.
 """
 
 from __future__ import annotations
@@ -144,6 +148,7 @@ RESOURCE = register(Resource(
     namespaced=True,
     schema=EVENT,
     short_names=("ev",),
+    key_root="/registry/events.k8s.io/events/",
     validate=validate,
     columns=tuple(replace(c, value=_through_core(c.value)) for c in core_events.COLUMNS),
     field_selectors={
