@@ -29,6 +29,7 @@ test: setup
 
 bench: setup
 	$(VENV)/bin/python bench/store.py
+	$(VENV)/bin/python bench/apiserver.py
 
 # Regenerates the protobuf and gRPC modules from the .proto files
 # (needs the dev extra: grpcio-tools).
