@@ -19,7 +19,7 @@ import yaml
 from aiohttp import web
 
 from kubelite.api.resource import Resource
-from kubelite.apiserver import discovery, errors, openapi_v2_proto, tables
+from kubelite.apiserver import discovery, errors, openapi_v2_proto, protobuf, tables
 from kubelite.apiserver.authn import Authenticator
 from kubelite.apiserver.authz import Attributes, Authorizer
 from kubelite.apiserver.metrics import Metrics
@@ -122,6 +122,11 @@ async def read_body(request: web.Request, *, allow_patch: bool = False) -> tuple
         raise errors.too_large(f"Request entity too large: limit is {MAX_BODY}") from None
     if len(raw) > MAX_BODY:
         raise errors.too_large(f"Request entity too large: limit is {MAX_BODY}")
+    if media == protobuf.CONTENT_TYPE:
+        try:
+            return protobuf.decode(raw), "application/json"
+        except ValueError as e:
+            raise errors.bad_request(f"error decoding the protobuf body: {e}") from None
     if media in ("application/yaml", "application/apply-patch+yaml"):
         try:
             return yaml.safe_load(raw), media

@@ -122,12 +122,15 @@ def resource_paths(res: Resource) -> dict[str, Obj]:
     }
     patch = _op(res, "patch", f"partially update the {res.kind}", body=False,
                 params=_write_params() + [_param("force", "Force apply.", "boolean")])
-    patch["requestBody"] = {"content": {
-        t: {"schema": {"type": "object"}} for t in (
-            "application/json-patch+json", "application/merge-patch+json",
-            "application/strategic-merge-patch+json", "application/apply-patch+yaml",
-        )
-    }, "required": True}
+    # kubectl apply sends a strategic merge patch only where the PATCH
+    # operation lists that media type (never for custom resources).
+    media = ["application/json-patch+json", "application/merge-patch+json"]
+    if res.strategic_merge:
+        media.append("application/strategic-merge-patch+json")
+    media.append("application/apply-patch+yaml")
+    patch["requestBody"] = {
+        "content": {t: {"schema": {"type": "object"}} for t in media}, "required": True,
+    }
     item = {
         "get": _op(res, "get", f"read the {res.kind}", body=False, params=[]),
         "put": _op(res, "put", f"replace the {res.kind}", body=True, params=_write_params()),
