@@ -339,3 +339,36 @@ def test_edit_and_diff(kubectl, tmp_path):
     assert diff.returncode == 1, diff.stderr
     assert "-  color: blue" in diff.stdout and "+  color: green" in diff.stdout
     kubectl("delete", "namespace", ns, timeout=60)
+
+
+def test_get_output_forms_describe_and_delete_options(kubectl):
+    ns = unique("forms", kubectl)
+    kubectl("create", "namespace", ns)
+    kubectl("create", "secret", "generic", "creds", "-n", ns, "--from-literal=user=admin",
+            "--from-literal=password=s3cret")
+    secret = json.loads(kubectl("get", "secret", "creds", "-n", ns, "-o", "json").stdout)
+    assert secret["type"] == "Opaque"
+    assert secret["data"]["user"] == "YWRtaW4="  # base64 of "admin"
+    assert "type: Opaque" in kubectl("get", "secret", "creds", "-n", ns, "-o", "yaml").stdout
+    kubectl("create", "deployment", "app", "-n", ns, "--image=busybox:1.36", "--replicas=2")
+    columns = kubectl("get", "deploy", "-n", ns, "-o",
+                      "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas,"
+                      "IMAGE:.spec.template.spec.containers[0].image").stdout.split("\n")
+    assert columns[0].split() == ["NAME", "REPLICAS", "IMAGE"]
+    assert columns[1].split() == ["app", "2", "busybox:1.36"]
+    selected = kubectl("get", "secrets", "-n", ns, "--field-selector",
+                       "metadata.name=creds", "-o", "name").stdout.split()
+    assert selected == ["secret/creds"]
+    assert kubectl("get", "secrets", "-n", ns, "--field-selector",
+                   "type=kubernetes.io/tls", "-o", "name").stdout.strip() == ""
+    everywhere = kubectl("get", "deployments", "-A").stdout
+    assert everywhere.split("\n")[0].split()[:2] == ["NAMESPACE", "NAME"]
+    assert ns in everywhere
+    described = kubectl("describe", "secret", "creds", "-n", ns).stdout
+    assert "Name:" in described and "creds" in described and "password:" in described
+    described = kubectl("describe", "deployment", "app", "-n", ns).stdout
+    assert "busybox:1.36" in described and "2 desired" in described
+    kubectl("delete", "deployment", "app", "-n", ns, "--cascade=background")
+    kubectl("delete", "secret", "creds", "-n", ns, "--grace-period=0")
+    assert kubectl("get", "all", "-n", ns, "-o", "name").stdout.strip() == ""
+    kubectl("delete", "namespace", ns, timeout=60)
