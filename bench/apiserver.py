@@ -34,7 +34,10 @@ Figures (one JSON object on stdout; progress on stderr), each as
   (median of 3 of each);
   one pod updated with 100 watchers on it (split over the workers): time from
   the update's response until the last watcher reads the event, p50/p99 over
-  one change every 50 ms for --duration;
+  one change every 50 ms for --duration; once with the watchers started at
+  the current revision, and once (`fanout_100_resumed_*`) with them resuming
+  from the pod's revision at the start of the run, thousands of writes back,
+  as informers do after a restart, so that they replay history meanwhile;
   resident memory of the API server and of the store after all of it.
 A figure that fails is left out, its error goes to "errors", and the run
 goes on. `targets` says, per store, whether each goal is met.
@@ -224,8 +227,9 @@ async def run_load(spec: dict, conn: Connection) -> dict:
 
 
 async def watchers(s: aiohttp.ClientSession, spec: dict, conn: Connection) -> dict:
-    """Open `clients` watches on one pod, tell the parent once all are open,
-    and note when each reads each change: {resourceVersion: [readers, last read]}."""
+    """Open `clients` watches on one pod from `rv`, tell the parent once all
+    are open, and note when each reads each change made after `after`:
+    {resourceVersion: [readers, last read]}."""
     seen: dict[str, list] = {}
     opened = asyncio.Event()
     open_count = 0
@@ -241,12 +245,16 @@ async def watchers(s: aiohttp.ClientSession, spec: dict, conn: Connection) -> di
             open_count += 1
             if open_count == spec["clients"]:
                 opened.set()
-            for _ in range(spec["changes"]):
+            got = 0
+            while got < spec["changes"]:
                 line = await r.content.readline()
                 if not line:
                     return
                 now = time.time()
                 rv = orjson.loads(line)["object"]["metadata"]["resourceVersion"]
+                if int(rv) <= spec["after"]:
+                    continue  # replayed from before the measured changes
+                got += 1
                 entry = seen.setdefault(rv, [0, 0.0])
                 entry[0] += 1
                 entry[1] = max(entry[1], now)
@@ -372,6 +380,7 @@ class Bench:
         self.token = admin_token(api.data_dir)
         self.base = {"url": api.url, "ca": api.ca_file, "token": self.token}
         self.s: aiohttp.ClientSession | None = None
+        self.setup_rv = ""
 
     async def in_thread(self, fn, *a):
         return await asyncio.get_running_loop().run_in_executor(None, fn, *a)
@@ -401,6 +410,8 @@ class Bench:
             await self.figure(f"create {self.args.pods} pods", self.create_many)
             await self.figure(f"list {self.args.pods} pods", self.list_many)
             await self.figure(f"fan-out to {FANOUT_WATCHERS} watchers", self.fanout)
+            await self.figure(f"fan-out to {FANOUT_WATCHERS} resuming watchers",
+                              lambda: self.fanout(resumed=True))
         for name, proc in (("apiserver", self.api.proc), ("store", self.api.store.proc)):
             if proc.poll() is None:
                 self.out[f"{name}_rss_mib"] = rss_mib(proc.pid)
@@ -419,7 +430,9 @@ class Bench:
             await call(self.s, "POST", pods_path("bench-small"), pod_body(f"small-{i}"))
         for i in range(max(CLIENTS)):
             await call(self.s, "POST", pods_path("bench-update"), pod_body(f"upd-{i}"))
-        await call(self.s, "POST", pods_path("bench-fanout"), pod_body("fanout"))
+        fanout = orjson.loads(await call(self.s, "POST", pods_path("bench-fanout"),
+                                         pod_body("fanout")))
+        self.setup_rv = fanout["metadata"]["resourceVersion"]
         return {"pod_bytes": len(stored)}
 
     async def load(self, op: str, clients: int) -> dict:
@@ -530,15 +543,23 @@ class Bench:
                 "many_pods_list_s": round(statistics.median(full), 3),
                 f"many_pods_list_paginated_{PAGE_LIMIT}_s": round(statistics.median(paged), 3)}
 
-    async def fanout(self) -> dict:
+    async def fanout(self, resumed: bool = False) -> dict:
         """100 watchers (in the workers) on one pod; change it every
-        FANOUT_SPACING s and time until the last watcher has each change."""
+        FANOUT_SPACING s and time until the last watcher has each change.
+        The watchers start at the current revision, or when `resumed` at the
+        pod's revision from the setup, thousands of writes back (as informers
+        resuming after a restart do): then they replay what they missed while
+        the changes go on."""
         path = pods_path("bench-fanout", "fanout")
         pod = orjson.loads(await call(self.s, "GET", path))
+        listed = orjson.loads(await call(self.s, "GET", pods_path("bench-fanout"),
+                                         params={"limit": "1"}))
+        current = listed["metadata"]["resourceVersion"]
+        start = self.setup_rv if resumed else current
         changes = max(10, int(self.duration / FANOUT_SPACING))
         deadline = time.time() + 30 + changes * FANOUT_SPACING + 30
         spec = {**self.base, "op": "watchers", "ns": "bench-fanout", "name": "fanout",
-                "rv": pod["metadata"]["resourceVersion"], "changes": changes, "tag": "fan",
+                "rv": start, "after": int(current), "changes": changes, "tag": "fan",
                 "start_at": time.time(), "warmup": 0.0, "duration": 0.0, "deadline": deadline}
         used = self.workers.start(spec, FANOUT_WATCHERS)
         # every worker says once its watches are open (or fails)
@@ -565,11 +586,15 @@ class Bench:
                 short += 1
             else:
                 lat.append(max(0.0, last - ack))
+        name = f"fanout_{FANOUT_WATCHERS}" + ("_resumed" if resumed else "")
         if short:
-            self.note("fan-out", f"{short} of {changes} changes did not reach all watchers")
+            self.note(name, f"{short} of {changes} changes did not reach all watchers")
         lat.sort()
-        return {f"fanout_{FANOUT_WATCHERS}_p50_ms": round(percentile(lat, 0.5) * 1e3, 2),
-                f"fanout_{FANOUT_WATCHERS}_p99_ms": round(percentile(lat, 0.99) * 1e3, 2)}
+        out = {f"{name}_p50_ms": round(percentile(lat, 0.5) * 1e3, 2),
+               f"{name}_p99_ms": round(percentile(lat, 0.99) * 1e3, 2)}
+        if resumed:
+            out[f"{name}_revisions_back"] = int(current) - int(start)
+        return out
 
 
 def admin_token(data_dir: str) -> str:

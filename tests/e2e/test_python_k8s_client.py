@@ -214,7 +214,9 @@ def test_deployment_crud_and_scale(apps, ns):
     assert got.metadata.uid == created.metadata.uid
     assert names(apps.list_namespaced_deployment(ns).items) == ["web"]
 
-    # A spec change bumps metadata.generation; a metadata-only change does not.
+    # A spec change bumps metadata.generation, and so does an annotation
+    # change (deployments copy annotations to their replica sets); a label
+    # change does not.
     patched = apps.patch_namespaced_deployment(
         "web", ns, {"spec": {"template": {"spec": {"containers": [
             {"name": "web", "image": "nginx:1.26"}]}}}})
@@ -224,12 +226,15 @@ def test_deployment_crud_and_scale(apps, ns):
     labelled = apps.patch_namespaced_deployment("web", ns, {"metadata": {"labels": {"x": "y"}}})
     assert labelled.metadata.generation == 2
     assert labelled.metadata.labels == {"app": "web", "x": "y"}
+    annotated = apps.patch_namespaced_deployment(
+        "web", ns, {"metadata": {"annotations": {"note": "n"}}})
+    assert annotated.metadata.generation == 3
 
     current = apps.read_namespaced_deployment("web", ns)
     current.spec.replicas = 4
     replaced = apps.replace_namespaced_deployment("web", ns, current)
     assert replaced.spec.replicas == 4
-    assert replaced.metadata.generation == 3
+    assert replaced.metadata.generation == 4
 
     scale = apps.read_namespaced_deployment_scale("web", ns)
     assert (scale.kind, scale.api_version) == ("Scale", "autoscaling/v1")
@@ -243,7 +248,7 @@ def test_deployment_crud_and_scale(apps, ns):
     assert apps.read_namespaced_deployment_scale("web", ns).spec.replicas == 1
     after = apps.read_namespaced_deployment("web", ns)
     assert after.spec.replicas == 1
-    assert after.metadata.generation == 4
+    assert after.metadata.generation == 5
     assert after.spec.template.spec.containers[0].image == "nginx:1.26"
 
     scale = apps.read_namespaced_deployment_scale("web", ns)

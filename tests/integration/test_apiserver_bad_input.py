@@ -106,11 +106,19 @@ def configmap(name: str | None, **extra) -> dict:
             "data": {"k": "v"}, **extra}
 
 
-def snapshot(raw: Raw, ns: str) -> dict[str, list[tuple[str, str]]]:
-    """(name, resourceVersion) of everything the requests here could touch."""
-    out = {}
-    for kind, path in [("namespaces", "/api/v1/namespaces"),
-                       ("configmaps", f"/api/v1/namespaces/{ns}/configmaps"),
+def snapshot(raw: Raw, ns: str) -> dict[str, list]:
+    """What the requests here could touch: the names of all namespaces, and
+    (name, resourceVersion) of `ns` and of the objects in it. (A terminating
+    namespace elsewhere may still be changed by the server's own clean-up.)"""
+    reply = raw.request("GET", "/api/v1/namespaces")
+    assert reply.status == 200, reply.body
+    items = reply.json()["items"]
+    out: dict[str, list] = {
+        "namespaces": sorted(item["metadata"]["name"] for item in items),
+        "namespace": [item["metadata"]["resourceVersion"] for item in items
+                      if item["metadata"]["name"] == ns],
+    }
+    for kind, path in [("configmaps", f"/api/v1/namespaces/{ns}/configmaps"),
                        ("pods", f"/api/v1/namespaces/{ns}/pods"),
                        ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments")]:
         reply = raw.request("GET", path)
@@ -301,14 +309,14 @@ def test_terminating_namespace_refuses_creates(raw, ns):
     assert terminating["metadata"].get("deletionTimestamp")
     assert terminating["status"]["phase"] == "Terminating"
 
-    before = snapshot(raw, name)
     reply = raw.request("POST", f"/api/v1/namespaces/{name}/configmaps", configmap("late"))
     status = expect_status(reply, 403, "Forbidden")
     assert status["message"] == (
         f'configmaps "late" is forbidden: unable to create new content in namespace {name} '
         "because it is being terminated")
     assert causes(status) == {"metadata.namespace": "NamespaceTerminating"}
-    assert snapshot(raw, name) == before
+    listed = raw.request("GET", f"/api/v1/namespaces/{name}/configmaps")
+    assert listed.status == 200 and listed.json()["items"] == [], listed.body
 
 
 # --- selectors --------------------------------------------------------------

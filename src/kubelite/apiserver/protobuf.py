@@ -127,7 +127,10 @@ def _time(data: bytes, fraction: bool) -> str | None:
     seconds, nanos = signed(int(f.get(1, 0))), signed(int(f.get(2, 0)))
     if seconds == 0 and nanos == 0:
         return None
-    moment = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    try:
+        moment = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    except OverflowError:
+        raise ValueError(f"time out of range: {seconds} seconds") from None
     if fraction:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -18,9 +18,10 @@ INLINED: message -> {field number: message}, for Go's embedded structs whose
 fields JSON inlines into the parent (Probe's handler, Volume's source, the
 name of the key selectors, an ingress rule's http).
 
-NULLABLE: message -> the scalar fields Go holds as pointers. They are on the
-wire only when set, so their zero values mean something; every other scalar
-field is always on the wire and its zero value means "not set".
+NULLABLE: message -> the fields with a scalar JSON value (strings, numbers,
+booleans, times, quantities, int-or-strings) that Go holds as pointers. They
+are on the wire only when set, so their zero values mean something; every
+other such field is always on the wire and its zero value means "not set".
 """
 
 FIELDS: dict[str, dict[int, str]] = {
