@@ -176,3 +176,24 @@ def test_aggregated_discovery_document():
     assert [s["subresource"] for s in res["subresources"]] == ["status", "scale"]
     assert res["subresources"][1]["responseKind"]["kind"] == "Scale"
     assert discovery.aggregated([WIDGETS], core=True, api_version="x")["items"] == []
+
+
+def test_metrics_render_request_and_store_histograms():
+    from kubelite.apiserver.metrics import Metrics
+
+    class FakeRequest:
+        method = "GET"
+        path = "/api/v1/namespaces/default/pods"
+        query: dict = {}
+
+    m = Metrics()
+    m.observe(FakeRequest(), 200, 0.003)
+    m.observe_store("Range", 0.02)
+    m.watchers = 2
+    text = m.render()
+    assert 'apiserver_request_total{verb="GET",resource="pods",code="200"} 1' in text
+    assert 'apiserver_request_duration_seconds_bucket{verb="GET",resource="pods",le="0.005"} 1' \
+        in text
+    assert 'etcd_request_duration_seconds_bucket{operation="Range",le="0.01"} 0' in text
+    assert 'etcd_request_duration_seconds_count{operation="Range"} 1' in text
+    assert "apiserver_registered_watchers 2" in text

@@ -160,7 +160,9 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
     await ensure_kubernetes_service(registry, cfg)
     host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
     address = f"{host}:{cfg.secure_port}"
-    api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, Metrics())
+    metrics = Metrics()
+    storage.observer = metrics.observe_store
+    api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, metrics)
     runner = web.AppRunner(api.app(), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port,

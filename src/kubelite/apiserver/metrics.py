@@ -16,6 +16,12 @@ class Metrics:
         self.latency: dict[tuple[str, str], list[float]] = {}
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
         self.watchers = 0
+        self.store: dict[str, list[float]] = {}  # etcd method -> bucket counts
+        self.store_sum: dict[str, float] = defaultdict(float)
+
+    def observe_store(self, method: str, seconds: float) -> None:
+        _count(self.store.setdefault(method, [0] * (len(BUCKETS) + 1)), seconds)
+        self.store_sum[method] += seconds
 
     def observe(self, request: web.Request, code: int, seconds: float) -> None:
         verb = request.method
@@ -31,11 +37,7 @@ class Metrics:
                 resource = rest[0]
         self.requests[(verb, resource, str(code))] += 1
         key = (verb, resource)
-        counts = self.latency.setdefault(key, [0] * (len(BUCKETS) + 1))
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-        counts[-1] += 1
+        _count(self.latency.setdefault(key, [0] * (len(BUCKETS) + 1)), seconds)
         self.latency_sum[key] += seconds
 
     def render(self) -> str:
@@ -52,19 +54,36 @@ class Metrics:
             "# TYPE apiserver_request_duration_seconds histogram",
         ]
         for (verb, resource), counts in sorted(self.latency.items()):
-            labels = f'verb="{verb}",resource="{resource}"'
-            for bound, n in zip(BUCKETS, counts, strict=False):
-                lines.append(
-                    f'apiserver_request_duration_seconds_bucket{{{labels},le="{bound}"}} {n}'
-                )
-            lines.append(f'apiserver_request_duration_seconds_bucket{{{labels},le="+Inf"}} '
-                         f"{counts[-1]}")
-            lines.append(f"apiserver_request_duration_seconds_sum{{{labels}}} "
-                         f"{self.latency_sum[(verb, resource)]:.6f}")
-            lines.append(f"apiserver_request_duration_seconds_count{{{labels}}} {counts[-1]}")
+            lines += _histogram("apiserver_request_duration_seconds",
+                                f'verb="{verb}",resource="{resource}"', counts,
+                                self.latency_sum[(verb, resource)])
+        lines += [
+            "# HELP etcd_request_duration_seconds Latency of the API server's etcd calls.",
+            "# TYPE etcd_request_duration_seconds histogram",
+        ]
+        for method, counts in sorted(self.store.items()):
+            lines += _histogram("etcd_request_duration_seconds", f'operation="{method}"',
+                                counts, self.store_sum[method])
         lines += [
             "# HELP apiserver_registered_watchers Open watch streams.",
             "# TYPE apiserver_registered_watchers gauge",
             f"apiserver_registered_watchers {self.watchers}",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _count(counts: list[float], seconds: float) -> None:
+    """Add one observation to cumulative histogram buckets (+Inf last)."""
+    for i, bound in enumerate(BUCKETS):
+        if seconds <= bound:
+            counts[i] += 1
+    counts[-1] += 1
+
+
+def _histogram(name: str, labels: str, counts: list[float], total: float) -> list[str]:
+    lines = [f'{name}_bucket{{{labels},le="{bound}"}} {n}'
+             for bound, n in zip(BUCKETS, counts, strict=False)]
+    lines.append(f'{name}_bucket{{{labels},le="+Inf"}} {counts[-1]}')
+    lines.append(f"{name}_sum{{{labels}}} {total:.6f}")
+    lines.append(f"{name}_count{{{labels}}} {counts[-1]}")
+    return lines

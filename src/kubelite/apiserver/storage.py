@@ -31,6 +31,7 @@ import base64
 import binascii
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -156,6 +157,8 @@ class Storage:
         self._channels: dict[int, grpc.aio.Channel] = {}
         self._kv_stubs: dict[int, rpc_pb2_grpc.KVStub] = {}
         self._watches = _WatchMux(self)
+        # Told (method, seconds) after every KV call, e.g. for metrics.
+        self.observer: Callable[[str, float], None] | None = None
 
     @classmethod
     async def connect(cls, endpoints: list[str], timeout: float = 10) -> Storage:
@@ -494,6 +497,7 @@ class Storage:
         attempts = 0
         while True:
             index = self._index
+            started = time.monotonic()
             try:
                 return await getattr(self._kv(index), method)(
                     request, timeout=self._timeout / n, wait_for_ready=True
@@ -510,6 +514,9 @@ class Storage:
                 raise _translate(
                     e, self._endpoints[index], self._timeout / n, never_sent
                 ) from e
+            finally:
+                if self.observer is not None:
+                    self.observer(method, time.monotonic() - started)
 
     async def _txn(
         self,
