@@ -168,6 +168,8 @@ class Registry:
         else:
             namespace = None
         objectmeta.prepare_create(obj, namespace)
+        if res.status_subresource:
+            obj.pop("status", None)  # the status is the server's and controllers' to write
         res.default(obj)
         self._validate(res, obj, None)
         name = obj["metadata"]["name"]
