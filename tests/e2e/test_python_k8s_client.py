@@ -256,10 +256,11 @@ def test_deployment_crud_and_scale(apps, ns):
     assert apps.replace_namespaced_deployment_scale("web", ns, scale).spec.replicas == 3
     assert apps.read_namespaced_deployment("web", ns).spec.replicas == 3
 
-    # Deployments are not returned on delete: the answer is a Success Status.
+    # Deployments are not returned on delete: the answer is a Success Status
+    # (this client hands a delete's answer back as a plain dict).
     status = apps.delete_namespaced_deployment("web", ns)
-    assert status.kind == "Status" and status.status == "Success"
-    assert status.details.name == "web"
+    assert status["kind"] == "Status" and status["status"] == "Success"
+    assert status["details"]["name"] == "web" and status["details"]["kind"] == "deployments"
     with pytest.raises(ApiException) as err:
         apps.read_namespaced_deployment("web", ns)
     assert err.value.status == 404

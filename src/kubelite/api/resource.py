@@ -86,6 +86,15 @@ class Resource:
     name_validator: Callable[[str, bool], list[str]] | None = None
     # Built-in kinds take strategic merge patches; custom resources do not.
     strategic_merge: bool = True
+    # Built-in kinds decode into typed structs: a value of the wrong type is
+    # a 400 decoding error. Custom resources are checked against their
+    # schema instead: a 422 with a field cause.
+    typed_decoding: bool = True
+    # A delete answers with the deleted object (pods) instead of a Status.
+    return_deleted_object: bool = False
+    # An annotations change bumps metadata.generation too (deployments, whose
+    # rollbacks travel in annotations).
+    annotations_bump_generation: bool = False
     # Where the objects live in the store; "" for /registry/<plural>/.
     key_root: str = ""
 

@@ -24,14 +24,16 @@ from kubelite.apiserver.authn import Authenticator
 from kubelite.apiserver.authz import Attributes, Authorizer
 from kubelite.apiserver.metrics import Metrics
 from kubelite.apiserver.openapi import OpenAPI
-from kubelite.apiserver.registry import PATCH_TYPES, Options, Registry
+from kubelite.apiserver.registry import PATCH_TYPES, Options, Registry, pending_deletion
 from kubelite.apiserver.routes import RequestInfo, parse_path
 from kubelite.apiserver.subresources import SubresourceHandlers
 
 Obj = dict[str, Any]
 
 MAX_BODY = 3 * 1024 * 1024
-PUBLIC_PATHS = {"/healthz", "/livez", "/readyz", "/version"}
+PUBLIC_PATHS = {"/healthz", "/livez", "/readyz", "/version", "/version/"}
+ACCEPTABLE = ("application/json", "application/yaml", "application/vnd.kubernetes.protobuf",
+              "application/*", "*/*")
 VERSION = {
     "major": "1",
     "minor": "32",
@@ -115,7 +117,8 @@ def options(request: web.Request, body: Obj | None = None) -> Options:
 
 async def read_body(request: web.Request, *, allow_patch: bool = False) -> tuple[Any, str]:
     """The decoded body and its media type."""
-    media = request.content_type or "application/json"
+    # No Content-Type reads as JSON, as Kubernetes reads it.
+    media = request.content_type if "Content-Type" in request.headers else "application/json"
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -142,6 +145,16 @@ async def read_body(request: web.Request, *, allow_patch: bool = False) -> tuple
                 f"couldn't get version/kind; json parse error: {e}"
             ) from None
     raise errors.unsupported_media_type(media)
+
+
+def deleted_status(res: Resource, obj: Obj) -> Obj:
+    """What a delete answers once the object is gone, for most kinds."""
+    details: Obj = {"name": obj["metadata"]["name"], "kind": res.plural,
+                    "uid": obj["metadata"].get("uid")}
+    if res.group:
+        details["group"] = res.group
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": details}
 
 
 class API:
@@ -193,6 +206,7 @@ class API:
         app.router.add_get("/livez", self._ok)
         app.router.add_get("/readyz", self._ok)
         app.router.add_get("/version", lambda r: _json(VERSION))
+        app.router.add_get("/version/", lambda r: _json(VERSION))
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/api", self._api)
         app.router.add_get("/apis", self._apis)
@@ -333,6 +347,12 @@ class API:
             self._authorize(request, "get", None)
             return _json(doc)
         res = self.find(info)
+        accept = request.headers.get("Accept", "")
+        if accept and not any(t in accept for t in ACCEPTABLE):
+            raise errors.not_acceptable(
+                "only the following media types are accepted: application/json, "
+                "application/yaml, application/vnd.kubernetes.protobuf"
+            )
         if info.subresource:
             return await self._subresource(request, res, info)
         method = request.method
@@ -388,7 +408,9 @@ class API:
                 return _json(deleted)
             self._authorize(request, "delete", info)
             gone = await self.registry.delete(res, ns, name, opts)
-            return self._object(request, res, gone)
+            if pending_deletion(gone) or res.return_deleted_object:
+                return self._object(request, res, gone)
+            return _json(deleted_status(res, gone))
         raise errors.method_not_allowed(
             "the server does not allow this method on the requested resource"
         )
@@ -499,6 +521,7 @@ class API:
             self.metrics.watchers -= 1
             if pending is not None:
                 pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
             await events.aclose()
         return response
 

@@ -124,6 +124,7 @@ def resources_for(crd: Obj) -> list[tuple[Resource, str, Obj]]:
             validate=_validator(schema),
             columns=(DEFAULT_COLUMNS[0], *columns) if columns else (),
             strategic_merge=False,
+            typed_decoding=False,
             key_root=f"/registry/{group}/{names['plural']}/",
         ), definition, _definition(group, name, names["kind"], schema)))
     return out

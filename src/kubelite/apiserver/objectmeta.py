@@ -47,7 +47,8 @@ def prepare_create(obj: Obj, namespace: str | None) -> None:
         meta.pop("generation", None)
 
 
-def prepare_update(new: Obj, old: Obj, *, keep_status: bool) -> None:
+def prepare_update(new: Obj, old: Obj, *, keep_status: bool,
+                   annotations_bump: bool = False) -> None:
     """Carry over what a client may not change through the main resource:
     the server-set metadata, the status (when a status subresource owns
     it), and bump the generation when anything but metadata and status
@@ -66,7 +67,10 @@ def prepare_update(new: Obj, old: Obj, *, keep_status: bool) -> None:
         else:
             new.pop("status", None)
     if "generation" in old_meta:
-        meta["generation"] = old_meta["generation"] + (1 if spec_changed(new, old) else 0)
+        changed = spec_changed(new, old) or (
+            annotations_bump and meta.get("annotations") != old_meta.get("annotations")
+        )
+        meta["generation"] = old_meta["generation"] + (1 if changed else 0)
 
 
 def prepare_status_update(new: Obj, old: Obj) -> Obj:

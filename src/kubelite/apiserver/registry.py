@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kubelite.api import meta as api_meta
-from kubelite.api.resource import Resource
+from kubelite.api.resource import Cause, Resource
 from kubelite.api.schema import DEFINITIONS
 from kubelite.apiserver import errors, objectmeta
 from kubelite.apiserver.fieldvalidation import check
@@ -92,7 +92,7 @@ class Registry:
         if not isinstance(body, dict):
             raise errors.bad_request("the request body must be a JSON or YAML object")
         decoded = check(body, DEFINITIONS[res.schema])
-        if decoded.type_errors:
+        if decoded.type_errors and res.typed_decoding:
             raise errors.bad_request(
                 f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: '
                 + "; ".join(decoded.type_errors)
@@ -210,8 +210,14 @@ class Registry:
                 raise errors.bad_request(str(e)) from None
             getters = field_getters(res)
             for name in fields.fields():
-                if name not in getters:
-                    raise errors.bad_request(f'field label not supported: {name}')
+                if name in getters:
+                    continue
+                # Kinds with selectable fields of their own word it as their
+                # field label conversion does; the others get the generic text.
+                if res.field_selectors:
+                    raise errors.bad_request(f"field label not supported: {name}")
+                known = ", ".join(f'"{g}"' for g in getters)
+                raise errors.bad_request(f'"{name}" is not a known field selector: only {known}')
             tests.append(lambda o: fields.matches(lambda f: getters[f](o)))
         if not tests:
             return None
@@ -280,7 +286,8 @@ class Registry:
         if subresource == "status":
             obj = objectmeta.prepare_status_update(obj, old)
         else:
-            objectmeta.prepare_update(obj, old, keep_status=res.status_subresource)
+            objectmeta.prepare_update(obj, old, keep_status=res.status_subresource,
+                                      annotations_bump=res.annotations_bump_generation)
             if admission is not None:
                 await admission.on_update(res, obj, old, opts.dry_run)
         res.default(obj)
@@ -314,7 +321,13 @@ class Registry:
         for _ in range(16):
             old = await self._must_get(res, namespace, name)
             new = apply_patch(res, copy.deepcopy(old), patch_type, patch)
-            obj = self._decode(res, new, opts)
+            try:
+                obj = self._decode(res, new, opts)
+            except errors.StatusError as e:
+                # What a patch made that does not decode is the patch's fault.
+                raise errors.invalid(res.kind, name, [Cause(
+                    "FieldValueInvalid", f"Invalid value: {e.message}", "patch")], res.group
+                ) from None
             self._check_type(res, obj)
             obj["metadata"]["name"] = name
             if res.namespaced:
@@ -545,6 +558,11 @@ def graceful_period(res: Resource, obj: Obj, opts: Options) -> int:
     if opts.grace_period is not None:
         return max(opts.grace_period, 0)
     return obj.get("spec", {}).get("terminationGracePeriodSeconds", 30)
+
+
+def pending_deletion(obj: Obj) -> bool:
+    """Marked for deletion and still waiting for finalizers or a grace period."""
+    return bool(obj.get("metadata", {}).get("deletionTimestamp")) and not _finished_deleting(obj)
 
 
 def _finished_deleting(obj: Obj) -> bool:

@@ -179,6 +179,7 @@ RESOURCE = register(Resource(
     short_names=("deploy",),
     categories=("all",),
     status_subresource=True,
+    annotations_bump_generation=True,
     # The Scale's status.selector is spec.selector written as label-query text.
     scale=ScaleSpec(label_selector="spec.selector"),
     default=default,

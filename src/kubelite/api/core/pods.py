@@ -377,6 +377,7 @@ PODS = register(Resource(
     short_names=("po",),
     categories=("all",),
     status_subresource=True,
+    return_deleted_object=True,
     subresources=("binding", "eviction"),
     default=default_pod,
     validate=validate_pod,
