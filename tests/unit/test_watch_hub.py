@@ -57,12 +57,22 @@ class Sink:
         return [e.kv.mod_revision for _, evs, _ in self.got for e in evs]
 
 
+def drain(hub: WatchHub) -> int:
+    """Run catch-up batches until no watcher lags; how many there were."""
+    batches = 1
+    while hub.catch_up():
+        batches += 1
+        assert batches < 100
+    return batches
+
+
 def test_replay_then_live_without_gaps_or_duplicates():
     store, sink = FakeHistory(), Sink()
     hub = WatchHub(store)
     for rev in range(2, 6):
         store.write(put(b"k%d" % rev, rev))
     hub.add(Watcher(id=0, key=b"k", range_end=b"l", next_rev=3, sink=sink))
+    drain(hub)
     for rev in range(6, 9):
         event = put(b"k%d" % rev, rev)
         store.write(event)
@@ -106,6 +116,8 @@ def test_replay_is_batched_by_revision_count():
     for rev in range(2, 2503):
         store.write(put(b"k", rev))
     hub.add(Watcher(id=0, key=b"k", range_end=b"", next_rev=2, sink=sink))
+    assert sink.got == []  # nothing replayed until catch-up runs
+    assert drain(hub) == 3
     assert [len(evs) for _, evs, _ in sink.got] == [1000, 1000, 501]
     assert sink.revisions() == list(range(2, 2503))
 
@@ -181,3 +193,19 @@ def test_lagging_watcher_past_compaction_is_cancelled():
     hub.catch_up()
     assert sink.compactions == [(4, 4)]
     assert not hub.lagging and not hub.synced
+
+
+def test_watchers_at_one_revision_share_each_history_read():
+    store, sink = FakeHistory(), Sink()
+    reads: list[tuple[int, int]] = []
+    read = store.history
+    store.history = lambda a, b: reads.append((a, b)) or read(a, b)
+    hub = WatchHub(store)
+    for rev in range(2, 12):
+        store.write(put(b"k%d" % rev, rev))
+    for i in range(50):
+        hub.add(Watcher(id=i, key=b"k", range_end=b"l", next_rev=2, sink=sink))
+    hub.add(Watcher(id=99, key=b"k", range_end=b"l", next_rev=7, sink=sink))
+    drain(hub)
+    assert reads == [(2, 11), (7, 11)]
+    assert len(sink.got) == 51 and hub.synced and not hub.lagging

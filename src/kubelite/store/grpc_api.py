@@ -167,6 +167,7 @@ class WatchStream:
             header=self.server.header(), watch_id=watch_id, created=True
         ))
         self.server.hub.add(watcher)
+        self.server.watch_added.set()
 
     def close(self) -> None:
         for watcher in self.watchers.values():

@@ -81,6 +81,7 @@ class EtcdServer:
         self._ids = itertools.count(1)
         self._lease_ids: Iterator[int]  # set in start(), from the member ID and the clock
         self._wakeup = asyncio.Event()
+        self.watch_added = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._backend_lock = asyncio.Lock()
         self._revoking: set[int] = set()
@@ -491,9 +492,17 @@ class EtcdServer:
     # ------------------------------------------------------------ background
 
     async def _watch_catch_up_loop(self) -> None:
+        """Replay history to lagging watchers, a batch at a time with the
+        event loop free in between; look again when woken (a watcher was
+        added) or after a short while (a slow client may have drained)."""
         while True:
-            await asyncio.sleep(WATCH_CATCH_UP_INTERVAL)
-            self.hub.catch_up()
+            try:
+                await asyncio.wait_for(self.watch_added.wait(), WATCH_CATCH_UP_INTERVAL)
+            except TimeoutError:
+                pass
+            self.watch_added.clear()
+            while self.hub.catch_up():
+                await asyncio.sleep(0)
 
     async def _progress_loop(self) -> None:
         while True:

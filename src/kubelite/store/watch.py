@@ -82,9 +82,16 @@ class WatchHub:
         self.lagging: set[Watcher] = set()
 
     def add(self, watcher: Watcher) -> None:
-        """Start a watcher: replay what it missed, then feed it live."""
-        self.lagging.add(watcher)
-        self._catch_up(watcher)
+        """Start a watcher: one that starts in the future is fed live at
+        once; one that starts in the past lags until `catch_up` has replayed
+        what it missed."""
+        compact = self.store.compact_revision
+        if watcher.next_rev < compact:
+            watcher.sink.compacted(watcher, compact)
+        elif watcher.next_rev > self.store.current_revision:
+            self.synced.add(watcher)
+        else:
+            self.lagging.add(watcher)
 
     def remove(self, watcher: Watcher) -> None:
         self.synced.discard(watcher)
@@ -112,11 +119,39 @@ class WatchHub:
             self.synced.discard(watcher)
             self.lagging.add(watcher)
 
-    def catch_up(self) -> None:
-        """Move lagging watchers whose clients have room forward through
-        history; called now and then."""
+    def catch_up(self) -> bool:
+        """Move lagging watchers forward by one batch of history, and
+        return whether any is still behind. Watchers at the same revision
+        share one read of the history, so many watchers resuming together
+        (informers after a restart) cost about as much as one; the caller
+        gives the event loop a turn between batches."""
+        current = self.store.current_revision
+        compact = self.store.compact_revision
+        ready: dict[int, list[Watcher]] = {}
         for watcher in list(self.lagging):
-            self._catch_up(watcher)
+            if watcher.next_rev < compact:
+                self.lagging.discard(watcher)
+                watcher.sink.compacted(watcher, compact)
+            elif watcher.next_rev > current:
+                self.lagging.discard(watcher)
+                self.synced.add(watcher)
+            elif not watcher.sink.congested(watcher):
+                ready.setdefault(watcher.next_rev, []).append(watcher)
+        if not ready:
+            return False
+        start = min(ready)
+        end = min(current, start + MAX_REVS_PER_BATCH - 1)
+        history = self.store.history(start, end)
+        for watcher in ready[start]:
+            selected = watcher.select(history)
+            if selected:
+                selected = [self._with_prev(watcher, e) for e in selected]
+                watcher.sink.deliver(watcher, selected, current)
+            watcher.next_rev = end + 1
+            if watcher.next_rev > current:
+                self.lagging.discard(watcher)
+                self.synced.add(watcher)
+        return bool(self.lagging)
 
     def progress(self) -> None:
         """Tell each caught-up watcher that asked for it how far it has seen."""
@@ -124,25 +159,6 @@ class WatchHub:
         for watcher in self.synced:
             if watcher.progress_notify:
                 watcher.sink.progress(watcher, revision)
-
-    def _catch_up(self, watcher: Watcher) -> None:
-        compact = self.store.compact_revision
-        if watcher.next_rev < compact:
-            self.lagging.discard(watcher)
-            watcher.sink.compacted(watcher, compact)
-            return
-        current = self.store.current_revision
-        while watcher.next_rev <= current:
-            if watcher.sink.congested(watcher):
-                return
-            end = min(current, watcher.next_rev + MAX_REVS_PER_BATCH - 1)
-            selected = watcher.select(self.store.history(watcher.next_rev, end))
-            if selected:
-                selected = [self._with_prev(watcher, e) for e in selected]
-                watcher.sink.deliver(watcher, selected, current)
-            watcher.next_rev = end + 1
-        self.lagging.discard(watcher)
-        self.synced.add(watcher)
 
     def _with_prev(self, watcher: Watcher, event: kv_pb2.Event) -> kv_pb2.Event:
         if not watcher.prev_kv:
