@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.apiserverproc import APIServerProcess, kubectl_binary
+from tests.apiserverproc import kubectl_binary
 
 pytestmark = pytest.mark.e2e
 
@@ -41,19 +41,10 @@ DEPLOYMENT = textwrap.dedent("""\
 """)
 
 
-@pytest.fixture(scope="module", params=["kubelite", "etcd"])
-def cluster(request, tmp_path_factory):
-    server = APIServerProcess(str(tmp_path_factory.mktemp(f"api-{request.param}")),
-                              store_kind=request.param)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=[None, "1.27"], ids=["kubectl-1.32", "kubectl-1.27"])
-def kubectl(request, cluster, tmp_path):
+def kubectl(request, apiserver, tmp_path):
     binary = kubectl_binary(request.param)
-    env = dict(os.environ, KUBECONFIG=cluster.kubeconfig, HOME=str(tmp_path),
+    env = dict(os.environ, KUBECONFIG=apiserver.kubeconfig, HOME=str(tmp_path),
                KUBECACHEDIR=str(tmp_path / "cache"))
 
     def run(*args: str, stdin: str | None = None, ok: bool = True,
@@ -63,7 +54,7 @@ def kubectl(request, cluster, tmp_path):
         if ok and result.returncode != 0:
             raise AssertionError(
                 f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n"
-                f"--- apiserver log ---\n{cluster.log_tail()}"
+                f"--- apiserver log ---\n{apiserver.log_tail()}"
             )
         return result
 

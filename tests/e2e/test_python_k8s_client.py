@@ -21,8 +21,6 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 
-from tests.apiserverproc import APIServerProcess
-
 pytestmark = pytest.mark.e2e
 
 CRD_NAME = "crontabs.stable.example.com"
@@ -30,18 +28,9 @@ CRONTAB_API = "stable.example.com/v1"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
 
-@pytest.fixture(scope="module", params=["kubelite", "etcd"])
-def server(request, tmp_path_factory):
-    proc = APIServerProcess(str(tmp_path_factory.mktemp(f"pyk8s-{request.param}")),
-                            store_kind=request.param)
-    proc.start()
-    yield proc
-    proc.stop()
-
-
 @pytest.fixture(scope="module")
-def api(server):
-    api_client = config.new_client_from_config(config_file=server.kubeconfig)
+def api(apiserver):
+    api_client = config.new_client_from_config(config_file=apiserver.kubeconfig)
     yield api_client
     api_client.close()
 
@@ -126,10 +115,10 @@ def collect_watch(list_func, ns: str, rv: str, seconds: int = 2) -> list[tuple[s
 # --- configuration ----------------------------------------------------------
 
 
-def test_load_kube_config_and_version(server):
+def test_load_kube_config_and_version(apiserver):
     saved = client.Configuration.get_default_copy()
     try:
-        config.load_kube_config(config_file=server.kubeconfig)
+        config.load_kube_config(config_file=apiserver.kubeconfig)
         version = client.VersionApi().get_code()
         assert version.major == "1" and version.git_version.startswith("v1.")
         found = names(client.CoreV1Api().list_namespace().items)

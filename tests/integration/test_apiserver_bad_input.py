@@ -39,10 +39,10 @@ class Reply:
 class Raw:
     """One HTTPS client for the API server; a new connection per request."""
 
-    def __init__(self, server: APIServerProcess) -> None:
-        self.port = server.port
-        self.context = ssl.create_default_context(cafile=server.ca_file)
-        with open(f"{server.data_dir}/apiserver/tokens.csv", newline="") as f:
+    def __init__(self, apiserver: APIServerProcess) -> None:
+        self.port = apiserver.port
+        self.context = ssl.create_default_context(cafile=apiserver.ca_file)
+        with open(f"{apiserver.data_dir}/apiserver/tokens.csv", newline="") as f:
             self.token = next(csv.reader(f))[0]
 
     def request(self, method: str, path: str, body: bytes | dict | None = None,
@@ -70,18 +70,9 @@ class Raw:
             conn.close()
 
 
-@pytest.fixture(scope="module", params=["kubelite", "etcd"])
-def server(request, tmp_path_factory):
-    proc = APIServerProcess(str(tmp_path_factory.mktemp(f"bad-{request.param}")),
-                            store_kind=request.param)
-    proc.start()
-    yield proc
-    proc.stop()
-
-
 @pytest.fixture(scope="module")
-def raw(server) -> Raw:
-    return Raw(server)
+def raw(apiserver) -> Raw:
+    return Raw(apiserver)
 
 
 @pytest.fixture(scope="module")

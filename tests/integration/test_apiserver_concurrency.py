@@ -15,11 +15,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
-
-from tests.apiserverproc import APIServerProcess
 
 CLIENTS = 20
 INCREMENTS = 20
@@ -28,17 +25,8 @@ MAX_ATTEMPTS_PER_INCREMENT = 500
 KEY = "example.com/counter"
 
 
-@pytest.fixture(scope="module", params=["kubelite", "etcd"])
-def server(request, tmp_path_factory):
-    proc = APIServerProcess(str(tmp_path_factory.mktemp(f"conc-{request.param}")),
-                            store_kind=request.param)
-    proc.start()
-    yield proc
-    proc.stop()
-
-
-def test_concurrent_get_replace_loses_no_update(server):
-    admin = config.new_client_from_config(config_file=server.kubeconfig)
+def test_concurrent_get_replace_loses_no_update(apiserver):
+    admin = config.new_client_from_config(config_file=apiserver.kubeconfig)
     core = client.CoreV1Api(admin)
     core.create_namespaced_config_map("default", {
         "apiVersion": "v1", "kind": "ConfigMap",
@@ -51,7 +39,7 @@ def test_concurrent_get_replace_loses_no_update(server):
     tally = {"conflicts": 0, "writes": 0}
 
     def worker() -> None:
-        api = config.new_client_from_config(config_file=server.kubeconfig)
+        api = config.new_client_from_config(config_file=apiserver.kubeconfig)
         mine = client.CoreV1Api(api)
         try:
             start.wait()
@@ -88,6 +76,6 @@ def test_concurrent_get_replace_loses_no_update(server):
         final = core.read_namespaced_config_map("counter", "default")
         assert tally["writes"] == CLIENTS * INCREMENTS
         assert final.metadata.annotations[KEY] == str(CLIENTS * INCREMENTS), (
-            f"lost updates: {tally}; {server.log_tail(2000)}")
+            f"lost updates: {tally}; {apiserver.log_tail(2000)}")
     finally:
         admin.close()

@@ -8,10 +8,8 @@ import asyncio
 import ipaddress
 import logging
 import os
-import signal
 from dataclasses import dataclass
 
-import uvloop
 from aiohttp import web
 
 from kubelite.api import all as api_all
@@ -199,18 +197,3 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
         await runner.cleanup()
         await storage.close()
 
-
-def run(argv: list[str]) -> None:
-    cfg = parse(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(cfg, stop)
-
-    uvloop.run(main())

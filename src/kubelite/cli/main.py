@@ -2,7 +2,8 @@
 
 Components that have landed: `store` (the etcd-compatible store, taking
 etcd's flags), `apiserver` (the Kubernetes API over an etcd store, taking
-kube-apiserver's flags) and `server` (everything on one machine).
+kube-apiserver's flags) and `server` (everything on one machine). Each runs
+until SIGTERM or SIGINT, logging one line per event that matters.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 
 import uvloop
 
@@ -21,6 +23,44 @@ COMMANDS = {
     "apiserver": "the Kubernetes API over an etcd store (takes kube-apiserver's flags)",
     "server": "run the whole cluster on this machine: store and API server",
 }
+
+log = logging.getLogger("kubelite")
+
+
+def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `serve(stop)` on uvloop; SIGTERM or SIGINT sets `stop`."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(stop)
+
+    from kubelite.store.wal import WALCorruptError
+
+    try:
+        uvloop.run(main())
+    except WALCorruptError as e:
+        log.error("store: cannot start, the write-ahead log is damaged: %s", e)
+        sys.exit(1)
+
+
+def _store(argv: list[str]) -> None:
+    from kubelite.store import config, main
+
+    cfg = config.parse(argv)
+    run_until_signalled(lambda stop: main.serve(cfg, stop))
+
+
+def _apiserver(argv: list[str]) -> None:
+    from kubelite.apiserver import main
+
+    cfg = main.parse(argv)
+    run_until_signalled(lambda stop: main.serve(cfg, stop))
 
 
 def _server(argv: list[str]) -> None:
@@ -47,24 +87,16 @@ def _server(argv: list[str]) -> None:
     if a.write_kubeconfig:
         api_argv += ["--write-kubeconfig", a.write_kubeconfig]
     api_cfg = apiserver.parse(api_argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+    async def serve(stop: asyncio.Event) -> None:
         store_task = asyncio.create_task(store.serve(store_cfg, stop))
-        await asyncio.sleep(0)  # the store listens before the API server connects
         try:
             await apiserver.serve(api_cfg, stop)
         finally:
             stop.set()
             await store_task
 
-    uvloop.run(main())
+    run_until_signalled(serve)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,14 +105,4 @@ def main(argv: list[str] | None = None) -> None:
         lines = [f"  {name:<10} {text}" for name, text in COMMANDS.items()]
         print("usage: kubelite COMMAND [flags]\n\ncommands:\n" + "\n".join(lines))
         sys.exit(0 if args and args[0] in ("-h", "--help") else 2)
-    command, rest = args[0], args[1:]
-    if command == "store":
-        from kubelite.store.main import run
-
-        run(rest)
-    elif command == "apiserver":
-        from kubelite.apiserver.main import run as run_apiserver
-
-        run_apiserver(rest)
-    else:
-        _server(rest)
+    {"store": _store, "apiserver": _apiserver, "server": _server}[args[0]](args[1:])

@@ -1,19 +1,15 @@
-"""`kubelite store`: run one store member until SIGTERM or SIGINT."""
+"""`kubelite store`: serve one store member until told to stop."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-import sys
 
 import grpc
-import uvloop
 
 from kubelite.store import config
 from kubelite.store.grpc_api import add_services
 from kubelite.store.server import EtcdServer
-from kubelite.store.wal import WALCorruptError
 
 # gRPC lets a message through up to this much over --max-request-bytes, so
 # that an oversized request gets etcd's own "request is too large" error.
@@ -42,22 +38,3 @@ async def serve(cfg: config.StoreConfig, stop: asyncio.Event) -> None:
         await grpc_server.stop(grace=1)
         await server.stop()
 
-
-def run(argv: list[str]) -> None:
-    cfg = config.parse(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(cfg, stop)
-
-    try:
-        uvloop.run(main())
-    except WALCorruptError as e:
-        log.error("store: cannot start, the write-ahead log is damaged: %s", e)
-        sys.exit(1)
