@@ -4,8 +4,8 @@ Kubernetes keeps one copy of each event (under /registry/events) and shows
 it through both APIs; several fields only have other names here
 (`regarding` is core's `involvedObject`, `note` is `message`,
 `reportingController` is `reportingComponent`, and the old counters and
-source carry a `deprecated` prefix). `to_core` and `from_core` convert
-between the two shapes; the columns and field selectors are core's, read
+source carry a `deprecated` prefix). `to_core` converts
+an event to core's shape; the columns and field selectors are core's, read
 through `to_core`. Until the registry converts at the storage boundary,
 these events are stored apart, under /registry/events.k8s.io/events/, so
 that neither API ever reads the other's shape.
@@ -41,7 +41,6 @@ RENAMED = {
     "deprecatedLastTimestamp": "lastTimestamp",
     "deprecatedCount": "count",
 }
-_TO_V1 = {core: new for new, core in RENAMED.items()}
 # Fields an update may not change (series is the one that moves).
 IMMUTABLE = ("regarding", "related", "reason", "note", "type", "action", "eventTime",
              "reportingController", "reportingInstance", "deprecatedSource",
@@ -97,11 +96,6 @@ def _renamed(event: Obj, names: dict[str, str], api_version: str) -> Obj:
 def to_core(event: Obj) -> Obj:
     """An events.k8s.io/v1 Event as the core/v1 Event it is stored as."""
     return _renamed(event, RENAMED, "v1")
-
-
-def from_core(event: Obj) -> Obj:
-    """A stored core/v1 Event as events.k8s.io/v1 shows it."""
-    return _renamed(event, _TO_V1, "events.k8s.io/v1")
 
 
 def _unset(event: Obj, key: str) -> bool:
