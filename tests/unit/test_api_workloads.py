@@ -29,6 +29,7 @@ from kubelite.api.autoscaling import scale
 from kubelite.api.batch import cron, cronjobs, jobs
 from kubelite.api.resource import Obj, Resource
 from kubelite.api.schema import DEFINITIONS, REF_PREFIX, Schema, resolve
+from kubelite.api.selectors import to_string
 
 # --- helpers shared with test_api_other_groups ------------------------------------------
 
@@ -370,9 +371,9 @@ def test_selector_text_and_matching() -> None:
                     {"key": "app", "operator": "Exists"},
                     {"key": "canary", "operator": "DoesNotExist"},
                     {"key": "zone", "operator": "NotIn", "values": ["b"]}]}
-    assert workload.selector_string(selector) == (
+    assert to_string(selector) == (
         "app=shop,app,!canary,env in (dev,prod),tier=web,zone notin (b)")
-    assert workload.selector_string({}) == ""
+    assert to_string({}) == ""
     labels = {"app": "shop", "tier": "web", "env": "prod"}
     assert workload.selector_matches(selector, labels)
     assert not workload.selector_matches(selector, {**labels, "canary": "1"})

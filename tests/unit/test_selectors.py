@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubelite.apiserver.selectors import (
+from kubelite.api.selectors import (
     FieldRequirement,
     LabelSelector,
     Requirement,

@@ -16,13 +16,13 @@ from typing import Any, Protocol
 from kubelite.api import meta as api_meta
 from kubelite.api.resource import Cause, Resource
 from kubelite.api.schema import DEFINITIONS
-from kubelite.apiserver import errors, objectmeta
-from kubelite.apiserver.fieldvalidation import check
-from kubelite.apiserver.patch import PatchError, json_patch, merge_patch, strategic
-from kubelite.apiserver.selectors import (
+from kubelite.api.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
+from kubelite.apiserver import errors, objectmeta
+from kubelite.apiserver.fieldvalidation import check
+from kubelite.apiserver.patch import PatchError, json_patch, merge_patch, strategic
 from kubelite.apiserver.storage import Storage, WatchEvent
 
 Obj = dict[str, Any]

@@ -8,10 +8,10 @@ import copy
 from typing import Any
 
 from kubelite.api.resource import Resource
+from kubelite.api.selectors import to_string
 from kubelite.apiserver import errors
 from kubelite.apiserver.registry import Options, Registry, apply_patch
 from kubelite.apiserver.routes import RequestInfo
-from kubelite.apiserver.selectors import to_string
 
 Obj = dict[str, Any]
 

@@ -18,55 +18,26 @@ from typing import Any
 from kubelite.api import validation as v
 from kubelite.api.core.pods import validate_pod_template
 from kubelite.api.resource import Cause, Column, Obj
+from kubelite.api.selectors import from_label_selector_object, to_string
 
 # --- label selectors -----------------------------------------------------------------
 
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-def _requirement_matches(expr: Obj, labels: dict[str, str]) -> bool:
-    key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-    if op == "In":
-        return key in labels and labels[key] in values
-    if op == "NotIn":
-        return key not in labels or labels[key] not in values
-    if op == "Exists":
-        return key in labels
-    if op == "DoesNotExist":
-        return key not in labels
-    return False
-
-
 def selector_matches(selector: Obj | None, labels: dict[str, str] | None) -> bool:
-    """Whether a LabelSelector object selects these labels. A missing
-    selector selects nothing; an empty one everything."""
+    """Whether a LabelSelector object selects these labels. A missing or
+    invalid selector selects nothing; an empty one everything."""
     if selector is None:
         return False
-    labels = labels or {}
-    if any(labels.get(k) != val for k, val in (selector.get("matchLabels") or {}).items()):
+    try:
+        return from_label_selector_object(selector).matches(labels or {})
+    except ValueError:
         return False
-    return all(_requirement_matches(e, labels) for e in selector.get("matchExpressions") or [])
 
 
 def selector_is_empty(selector: Obj) -> bool:
     return not selector.get("matchLabels") and not selector.get("matchExpressions")
-
-
-def selector_string(selector: Obj | None) -> str:
-    """A LabelSelector object as label-query text: `app=web,tier in (a,b)`.
-    Requirements are sorted by key (matchLabels before expressions on the
-    same key) and set values sorted, as Kubernetes writes them."""
-    terms: list[tuple[str, str]] = [
-        (key, f"{key}={value}")
-        for key, value in ((selector or {}).get("matchLabels") or {}).items()
-    ]
-    for expr in (selector or {}).get("matchExpressions") or []:
-        key, op = expr.get("key", ""), expr.get("operator")
-        values = ",".join(sorted(expr.get("values") or []))
-        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, "")
-        terms.append((key, text))
-    return ",".join(text for _, text in sorted(terms, key=lambda t: t[0]))
 
 
 def validate_label_selector(selector: Obj, path: str) -> list[Cause]:
@@ -199,7 +170,7 @@ def template_columns(template: Getter, selector: Getter | None = None) -> tuple[
             template(o))), priority=1, description="Images of the template's containers."),
     ]
     if selector is not None:
-        columns.append(Column("Selector", lambda o: selector_string(selector(o)) or "<none>",
+        columns.append(Column("Selector", lambda o: to_string(selector(o) or {}) or "<none>",
                               priority=1, description="The label selector of the pods."))
     return tuple(columns)
 
