@@ -73,7 +73,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.store import cpu_seconds, etcd_version, keep_best, percentile, rss_mib  # noqa: E402
+from bench.store import cpu_seconds, etcd_version, keep_best, rss_mib  # noqa: E402
+from bench.workers import Workers, percentile  # noqa: E402
 from kubelite.apiserver.certs import ensure_pki, server_ssl_context  # noqa: E402
 from tests.apiserverproc import APIServerProcess  # noqa: E402
 from tests.storeproc import free_port  # noqa: E402
@@ -283,73 +284,9 @@ async def watchers(s: aiohttp.ClientSession, spec: dict, conn: Connection) -> di
     return {"seen": seen}
 
 
-def worker_main(conn: Connection) -> None:
-    """A load-generating process: run each spec it is sent, reply with the result."""
-    conn.send("ready")
-    while True:
-        spec = conn.recv()
-        if spec is None:
-            return
-        try:
-            conn.send(uvloop.run(run_load(spec, conn)))
-        except Exception as e:  # reported to the parent, which fails the figure
-            conn.send({"error": f"{type(e).__name__}: {e}"})
-
-
-class Workers:
-    """A fixed set of spawned load-generating processes, reused by every figure."""
-
-    def __init__(self, count: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conns: list[Connection] = []
-        self.procs = []
-        for _ in range(count):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child,), daemon=True)
-            proc.start()
-            self.conns.append(parent)
-            self.procs.append(proc)
-        for conn in self.conns:
-            if not conn.poll(60) or conn.recv() != "ready":
-                raise RuntimeError("a load process did not start")
-
-    def start(self, spec: dict, clients: int) -> list[Connection]:
-        """Spread `clients` over the workers (one worker for one client),
-        each with its share and the index of its first client."""
-        used = self.conns[: max(1, min(len(self.conns), clients))]
-        share = [clients // len(used) + (i < clients % len(used)) for i in range(len(used))]
-        first = 0
-        for i, (conn, n) in enumerate(zip(used, share, strict=True)):
-            part = {**spec, "clients": n, "first": first, "tag": f"{spec['tag']}-{i}"}
-            if "count" in spec:
-                part["count"] = spec["count"] // len(used) + (i < spec["count"] % len(used))
-            conn.send(part)
-            first += n
-        return used
-
-    @staticmethod
-    def receive(used: list[Connection], timeout: float, what: str) -> list[dict]:
-        results = []
-        deadline = time.monotonic() + timeout
-        for conn in used:
-            if not conn.poll(max(0.0, deadline - time.monotonic())):
-                raise RuntimeError(f"{what}: a load process did not answer in {timeout:.0f} s")
-            results.append(conn.recv())
-        errors = [r["error"] for r in results if "error" in r]
-        if errors:
-            raise RuntimeError(f"{what}: {errors[0]}")
-        return results
-
-    def run(self, spec: dict, clients: int, timeout: float) -> list[dict]:
-        return self.receive(self.start(spec, clients), timeout, f"{spec['op']} x{clients}")
-
-    def close(self) -> None:
-        for conn in self.conns:
-            conn.send(None)
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
+def run_spec(spec: dict, conn: Connection) -> dict:
+    """What a load process runs for each spec (bench.workers)."""
+    return uvloop.run(run_load(spec, conn))
 
 
 def summarize(results: list[dict], duration: float) -> dict:
@@ -763,7 +700,7 @@ def main() -> None:
     args = ap.parse_args()
     columns = [c for c, kind in STORES.items() if args.store in (kind, "both")]
     started = time.monotonic()
-    workers = Workers(args.client_procs)
+    workers = Workers(args.client_procs, "bench.apiserver:run_spec")
     results: dict[str, dict] = {}
     errors: dict[str, str] = {}
     config = {

@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.workers import Workers, percentile  # noqa: E402
 from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc  # noqa: E402
 from tests.storeproc import ETCD, StoreProcess  # noqa: E402
 
@@ -60,13 +61,6 @@ SYNC_DELAY = 0.3  # seconds between handing out work and the common start
 
 
 # --- load generation (runs in worker processes) ---------------------------
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    idx = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[idx]
 
 
 async def run_load(spec: dict) -> dict:
@@ -117,84 +111,24 @@ async def run_load(spec: dict) -> dict:
     return {"latencies": latencies}
 
 
-def worker_main(conn: Connection) -> None:
-    """A load-generating process: run each spec it is sent, reply with the result."""
-    conn.send("ready")
-    while True:
-        spec = conn.recv()
-        if spec is None:
-            return
-        try:
-            conn.send(asyncio.run(run_load(spec)))
-        except Exception as e:  # reported to the parent, which fails the figure
-            conn.send({"error": f"{type(e).__name__}: {e}"})
+def run_spec(spec: dict, conn: Connection) -> dict:
+    """What a load process runs for each spec (bench.workers)."""
+    return asyncio.run(run_load(spec))
 
 
-class Workers:
-    """A fixed set of spawned load-generating processes, reused by every figure."""
-
-    def __init__(self, count: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conns: list[Connection] = []
-        self.procs = []
-        for _ in range(count):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child,), daemon=True)
-            proc.start()
-            self.conns.append(parent)
-            self.procs.append(proc)
-        for conn in self.conns:  # spawned interpreters take a moment to import grpc
-            if not conn.poll(60) or conn.recv() != "ready":
-                raise RuntimeError("a load process did not start")
-
-    def run(self, endpoint: str, op: str, clients: int, duration: float, tag: str) -> dict:
-        """Spread `clients` over the workers (one worker for one client) and
-        merge what they measured."""
-        used = self.conns[: max(1, min(len(self.conns), clients))]
-        start_at = time.time() + SYNC_DELAY
-        share = [clients // len(used) + (i < clients % len(used)) for i in range(len(used))]
-        for i, (conn, n) in enumerate(zip(used, share, strict=True)):
-            conn.send(
-                {
-                    "endpoint": endpoint,
-                    "op": op,
-                    "clients": n,
-                    "tag": f"{tag}-{i}",
-                    "start_at": start_at,
-                    "warmup": WARMUP,
-                    "duration": duration,
-                }
-            )
-        results = []
-        for conn in used:
-            if not conn.poll(SYNC_DELAY + WARMUP + duration + 60):
-                raise RuntimeError(f"{op} x{clients}: a load process did not answer")
-            results.append(conn.recv())
-        errors = [r["error"] for r in results if "error" in r]
-        if errors:
-            raise RuntimeError(f"{op} x{clients}: {errors[0]}")
-        lat = sorted(x for r in results for x in r["latencies"])
-        return {
-            "throughput": round(len(lat) / duration, 1),
-            "p50_ms": round(percentile(lat, 0.50) * 1e3, 3),
-            "p99_ms": round(percentile(lat, 0.99) * 1e3, 3),
-        }
-
-    def send_one(self, spec: dict) -> None:
-        self.conns[0].send(spec)
-
-    def recv_one(self, timeout: float) -> dict:
-        if not self.conns[0].poll(timeout):
-            raise RuntimeError("the load process did not answer")
-        return self.conns[0].recv()
-
-    def close(self) -> None:
-        for conn in self.conns:
-            conn.send(None)
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
+def measure(workers: Workers, endpoint: str, op: str, clients: int, duration: float,
+            tag: str) -> dict:
+    """Spread `clients` over the workers, starting together, and merge what
+    they measured."""
+    spec = {"endpoint": endpoint, "op": op, "tag": tag, "start_at": time.time() + SYNC_DELAY,
+            "warmup": WARMUP, "duration": duration}
+    results = workers.run(spec, clients, SYNC_DELAY + WARMUP + duration + 60)
+    lat = sorted(x for r in results for x in r["latencies"])
+    return {
+        "throughput": round(len(lat) / duration, 1),
+        "p50_ms": round(percentile(lat, 0.50) * 1e3, 3),
+        "p99_ms": round(percentile(lat, 0.99) * 1e3, 3),
+    }
 
 
 # --- figures for one server ----------------------------------------------
@@ -215,16 +149,16 @@ async def watch_latency(endpoint: str, workers: Workers, duration: float) -> dic
         created = await asyncio.wait_for(call.read(), timeout=10)
         if not created.created:
             raise RuntimeError(f"watch not created: {created}")
-        workers.send_one(
+        writer = workers.start(
             {
                 "endpoint": endpoint,
                 "op": "put_stamped",
-                "clients": 1,
                 "tag": "watch",
                 "start_at": time.time() + SYNC_DELAY,
                 "warmup": 0.0,
                 "duration": duration,
-            }
+            },
+            1,
         )
         latencies: list[float] = []
 
@@ -237,9 +171,9 @@ async def watch_latency(endpoint: str, workers: Workers, duration: float) -> dic
 
         reader = asyncio.create_task(receive())
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(None, workers.recv_one, SYNC_DELAY + duration + 60)
-        if "error" in result:
-            raise RuntimeError(f"watch writer: {result['error']}")
+        (result,) = await loop.run_in_executor(
+            None, workers.receive, writer, SYNC_DELAY + duration + 60, "watch writer"
+        )
         written = len(result["latencies"])
         for _ in range(50):  # up to 5 s for the last events to arrive
             if len(latencies) >= written or reader.done():
@@ -310,7 +244,7 @@ def bench_server(
 
     def put(clients: int) -> dict:
         before = cpu_seconds(store.proc.pid)
-        r = workers.run(store.endpoint, "put", clients, duration, f"p{clients}")
+        r = measure(workers, store.endpoint, "put", clients, duration, f"p{clients}")
         used = cpu_seconds(store.proc.pid) - before
         return {
             f"put_throughput_{clients}": r["throughput"],
@@ -324,7 +258,7 @@ def bench_server(
             rpc_pb2_grpc.KVStub(ch).Put(
                 rpc_pb2.PutRequest(key=b"/bench/get", value=b"g" * VALUE_SIZE), timeout=10
             )
-        r = workers.run(store.endpoint, op, RANGE_CLIENTS, duration, "g")
+        r = measure(workers, store.endpoint, op, RANGE_CLIENTS, duration, "g")
         return {f"range_{name}_throughput_{RANGE_CLIENTS}": r["throughput"]}
 
     def watch() -> dict:
@@ -382,7 +316,7 @@ def python_noop_server(workers: Workers, duration: float) -> dict:
             raise RuntimeError("do-nothing server did not start")
         port = parent.recv()
         before = cpu_seconds(proc.pid)
-        r = workers.run(f"127.0.0.1:{port}", "put", 64, duration, "noop")
+        r = measure(workers, f"127.0.0.1:{port}", "put", 64, duration, "noop")
         used = cpu_seconds(proc.pid) - before
         return {
             "python_noop_server_put_64": r["throughput"],
@@ -468,7 +402,7 @@ def main() -> None:
     args = ap.parse_args()
     kinds = [args.only] if args.only else ["kubelite", "etcd"]
     started = time.monotonic()
-    workers = Workers(args.client_procs)
+    workers = Workers(args.client_procs, "bench.store:run_spec")
     results: dict[str, dict] = {}
     errors: dict[str, str] = {}
     config = {
