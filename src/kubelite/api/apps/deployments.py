@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
+    READY_COLUMN,
     fill,
     non_negative_fields,
     restarts_always,
@@ -165,9 +166,6 @@ def validate(deployment: Obj, old: Obj | None) -> list[Cause]:
     return causes
 
 
-def _ready(d: Obj) -> str:
-    return f"{status_of(d).get('readyReplicas', 0)}/{spec_of(d).get('replicas', 0)}"
-
 
 RESOURCE = register(Resource(
     group="apps",
@@ -186,7 +184,7 @@ RESOURCE = register(Resource(
     validate=validate,
     columns=(
         NAME_COLUMN,
-        Column("Ready", _ready, description="Ready pods out of the replicas wanted."),
+        READY_COLUMN,
         Column("Up-to-date", lambda d: status_of(d).get("updatedReplicas", 0),
                type="integer", description="Pods running the current template."),
         Column("Available", lambda d: status_of(d).get("availableReplicas", 0),

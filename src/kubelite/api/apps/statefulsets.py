@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
+    READY_COLUMN,
     fill,
     int_or_percent,
     non_negative_fields,
     restarts_always,
     spec_of,
-    status_of,
     template_columns,
     validate_selector_and_template,
 )
 from kubelite.api.core.pods import default_pod_template
 from kubelite.api.core.podspec import POD_TEMPLATE_SPEC
 from kubelite.api.meta import AGE_COLUMN, LABEL_SELECTOR, NAME_COLUMN, TIME, top_level
-from kubelite.api.resource import Cause, Column, Obj, Resource, ScaleSpec, register
+from kubelite.api.resource import Cause, Obj, Resource, ScaleSpec, register
 from kubelite.api.schema import array, define, int_or_string, integer, obj, ref, string
 
 APPS = "io.k8s.api.apps.v1."
@@ -259,9 +259,6 @@ def _validate_update(spec: Obj, old_spec: Obj) -> list[Cause]:
     return []
 
 
-def _ready(s: Obj) -> str:
-    return f"{status_of(s).get('readyReplicas', 0)}/{spec_of(s).get('replicas', 0)}"
-
 
 RESOURCE = register(Resource(
     group="apps",
@@ -278,7 +275,7 @@ RESOURCE = register(Resource(
     validate=validate,
     columns=(
         NAME_COLUMN,
-        Column("Ready", _ready, description="Ready pods out of the replicas wanted."),
+        READY_COLUMN,
         AGE_COLUMN,
         *template_columns(lambda s: spec_of(s).get("template")),
     ),

@@ -193,3 +193,12 @@ def spec_of(o: Obj) -> Obj:
 
 def status_of(o: Obj) -> Obj:
     return o.get("status") or {}
+
+
+def _ready_of_wanted(o: Obj) -> str:
+    return f"{status_of(o).get('readyReplicas', 0)}/{spec_of(o).get('replicas', 0)}"
+
+
+# Deployments' and StatefulSets' READY: "ready/wanted".
+READY_COLUMN = Column("Ready", _ready_of_wanted,
+                      description="Ready pods out of the replicas wanted.")
