@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from tests.storeproc import KUBELITE, StoreProcess, free_port
+from tests.storeproc import KUBELITE, StoreProcess, free_port, log_tail, terminate
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
@@ -82,20 +81,10 @@ class APIServerProcess:
         raise TimeoutError(f"apiserver not ready after {timeout}s: {last}; {self.log_tail()}")
 
     def log_tail(self, n: int = 4000) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-n:].decode(errors="replace")
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        terminate(self.proc)
         if self.store is not None:
             self.store.stop()
 

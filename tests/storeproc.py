@@ -26,6 +26,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def log_tail(path: str, n: int = 4000) -> str:
+    """The last `n` bytes of a process's log, for failure messages."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def terminate(proc: subprocess.Popen | None) -> None:
+    """SIGTERM a process group started with start_new_session; SIGKILL it if
+    it has not exited within 10 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
 @dataclass
 class StoreProcess:
     """One running store; `endpoint` is host:port for clients."""
@@ -96,11 +118,7 @@ class StoreProcess:
         raise TimeoutError(f"{self.kind} not ready after {timeout}s: {last}; {self.log_tail()}")
 
     def log_tail(self, n: int = 4000) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read()[-n:].decode(errors="replace")
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
@@ -109,12 +127,7 @@ class StoreProcess:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.proc)
 
     def __enter__(self) -> StoreProcess:
         return self.start()
