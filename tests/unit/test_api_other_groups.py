@@ -183,13 +183,28 @@ def pulling_event() -> Obj:
 
 
 def test_event_shapes_convert() -> None:
-    assert events.RESOURCE.key_prefix("default") == "/registry/events.k8s.io/events/default/"
+    # One copy of each event, in core's shape where core/v1 keeps it.
+    assert events.RESOURCE.key_prefix("default") == "/registry/events/default/"
+    assert events.RESOURCE.to_stored is events.to_core
+    assert events.RESOURCE.from_stored is events.from_core
     event = pulling_event()
     check_manifest(event, events.RESOURCE)
     core = events.to_core(event)
     assert core["apiVersion"] == "v1"
     assert core["involvedObject"]["name"] == "web-1"
     assert (core["message"], core["reportingComponent"]) == (event["note"], "kubelet")
+    assert events.from_core(core) == event
+
+    legacy = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e"},
+              "involvedObject": {"kind": "Pod", "name": "p"}, "message": "m", "count": 3,
+              "source": {"component": "kubelet"}, "firstTimestamp": "2024-05-01T10:00:00Z",
+              "lastTimestamp": "2024-05-01T10:05:00Z"}
+    assert events.from_core(legacy) == {
+        "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"},
+        "regarding": {"kind": "Pod", "name": "p"}, "note": "m", "deprecatedCount": 3,
+        "deprecatedSource": {"component": "kubelet"},
+        "deprecatedFirstTimestamp": "2024-05-01T10:00:00Z",
+        "deprecatedLastTimestamp": "2024-05-01T10:05:00Z"}
 
 
 def test_event_validation() -> None:

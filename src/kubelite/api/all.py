@@ -19,6 +19,7 @@ import kubelite.api.core.events
 import kubelite.api.core.namespaces
 import kubelite.api.core.nodes
 import kubelite.api.core.pods
+import kubelite.api.core.replicationcontrollers
 import kubelite.api.core.secrets
 import kubelite.api.core.serviceaccounts
 import kubelite.api.core.services

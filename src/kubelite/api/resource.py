@@ -10,6 +10,7 @@ pure: they take objects as plain dicts and return data.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,15 @@ class Resource:
     annotations_bump_generation: bool = False
     # Where the objects live in the store; "" for /registry/<plural>/.
     key_root: str = ""
+    # For a kind stored in another API's shape (events.k8s.io Events are
+    # core/v1 Events in the store): the conversions from and to it.
+    from_stored: Callable[[Obj], Obj] | None = None
+    to_stored: Callable[[Obj], Obj] | None = None
+    # The status every served object carries, as Kubernetes' zero-valued
+    # status struct serializes to JSON (the fields without omitempty), e.g.
+    # {"replicas": 0} for a ReplicaSet, {} for a Deployment; None for kinds
+    # with no status. Missing fields are filled in when objects are served.
+    zero_status: Obj | None = None
 
     def __post_init__(self) -> None:
         if not self.singular:
@@ -116,6 +126,18 @@ class Resource:
         """The etcd key prefix: /registry/<resource>/[<namespace>/]."""
         base = self.key_root
         return f"{base}{namespace}/" if self.namespaced and namespace else base
+
+
+def with_zero_fields(value: Obj, zero: Obj) -> Obj:
+    """`value` with every field of `zero` it lacks, recursively into the
+    fields that are objects in both (in place; returns `value`)."""
+    for key, default in zero.items():
+        have = value.get(key)
+        if key not in value or have is None:
+            value[key] = copy.deepcopy(default)
+        elif isinstance(have, dict) and isinstance(default, dict):
+            with_zero_fields(have, default)
+    return value
 
 
 # (group, version, plural) -> Resource

@@ -246,7 +246,9 @@ def default(crd: Obj) -> None:
     if stored:
         status = crd.get("status") or {}
         crd["status"] = status
-        versions = status.setdefault("storedVersions", [])
+        # A null list (as served before any version was stored) counts as empty.
+        versions = status.get("storedVersions") or []
+        status["storedVersions"] = versions
         if stored not in versions:
             versions.append(stored)
 
@@ -445,6 +447,10 @@ RESOURCE = register(Resource(
     short_names=("crd", "crds"),
     categories=("api-extensions",),
     status_subresource=True,
+    # No field of CustomResourceDefinitionStatus is omitempty: nil slices
+    # are written as null, and the names struct has plural and kind.
+    zero_status={"conditions": None, "acceptedNames": {"plural": "", "kind": ""},
+                 "storedVersions": None},
     default=default,
     validate=validate,
     columns=(

@@ -159,6 +159,9 @@ RESOURCE = register(Resource(
     short_names=("ds",),
     categories=("all",),
     status_subresource=True,
+    # The four counters of DaemonSetStatus without omitempty.
+    zero_status={"currentNumberScheduled": 0, "numberMisscheduled": 0,
+                 "desiredNumberScheduled": 0, "numberReady": 0},
     default=default,
     validate=validate,
     columns=(

@@ -177,6 +177,8 @@ RESOURCE = register(Resource(
     short_names=("deploy",),
     categories=("all",),
     status_subresource=True,
+    # Every DeploymentStatus field is omitempty (or a pointer).
+    zero_status={},
     annotations_bump_generation=True,
     # The Scale's status.selector is spec.selector written as label-query text.
     scale=ScaleSpec(label_selector="spec.selector"),

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
+    REPLICA_COLUMNS,
     fill,
     non_negative_fields,
+    replica_condition_schema,
+    replica_status_schema,
     restarts_always,
     spec_of,
     status_of,
+    status_replicas,
     template_columns,
+    validate_replica_status,
     validate_selector_and_template,
 )
 from kubelite.api.core.pods import default_pod_template
 from kubelite.api.core.podspec import POD_TEMPLATE_SPEC
-from kubelite.api.meta import AGE_COLUMN, LABEL_SELECTOR, NAME_COLUMN, TIME, top_level
-from kubelite.api.resource import Cause, Column, Obj, Resource, ScaleSpec, register
-from kubelite.api.schema import array, define, integer, obj, ref, string
+from kubelite.api.meta import AGE_COLUMN, LABEL_SELECTOR, NAME_COLUMN, top_level
+from kubelite.api.resource import Cause, Obj, Resource, ScaleSpec, register
+from kubelite.api.schema import define, integer, obj, ref
 
 APPS = "io.k8s.api.apps.v1."
 REPLICA_SET = APPS + "ReplicaSet"
@@ -35,33 +40,11 @@ define(APPS + "ReplicaSetSpec", obj(
     required=("selector",),
 ))
 
-define(APPS + "ReplicaSetCondition", obj(
-    "One aspect of a replica set's state (e.g. ReplicaFailure).",
-    {
-        "type": string("Kind of condition."),
-        "status": string("True, False or Unknown."),
-        "lastTransitionTime": ref(TIME, "When the status last changed."),
-        "reason": string("One-word CamelCase reason for the last transition."),
-        "message": string("Human-readable details."),
-    },
-    required=("type", "status"),
-))
+define(APPS + "ReplicaSetCondition", replica_condition_schema("replica set"))
 
-define(APPS + "ReplicaSetStatus", obj(
-    "The observed state of a replica set.",
-    {
-        "replicas": integer("Pods the replica set owns (not terminating)."),
-        "fullyLabeledReplicas": integer("Pods whose labels match the template's."),
-        "readyReplicas": integer("Pods that are ready."),
-        "availableReplicas": integer("Pods ready for at least minReadySeconds."),
-        "terminatingReplicas": integer("Pods being deleted."),
-        "observedGeneration": integer("The generation the controller last acted on.",
-                                      format="int64"),
-        "conditions": array(ref(APPS + "ReplicaSetCondition"), "Current conditions.",
-                            merge_key="type", strategy="merge", list_type="map",
-                            map_keys=("type",)),
-    },
-    required=("replicas",),
+define(APPS + "ReplicaSetStatus", replica_status_schema(
+    "replica set", APPS + "ReplicaSetCondition",
+    terminatingReplicas=integer("Pods being deleted."),
 ))
 
 define(REPLICA_SET, top_level(
@@ -85,6 +68,7 @@ def validate(replica_set: Obj, old: Obj | None) -> list[Cause]:
     # Kubernetes words the empty-selector error for ReplicaSets as for Deployments.
     causes += validate_selector_and_template(spec, "spec", "deployment")
     causes += restarts_always(spec, "spec", "ReplicaSet")
+    causes += validate_replica_status(status_of(replica_set))
     if old is not None:
         causes += v.unchanged("spec.selector", spec.get("selector"),
                               spec_of(old).get("selector"))
@@ -101,20 +85,17 @@ RESOURCE = register(Resource(
     short_names=("rs",),
     categories=("all",),
     status_subresource=True,
+    # ReplicaSetStatus.replicas has no omitempty.
+    zero_status={"replicas": 0},
     scale=ScaleSpec(label_selector="spec.selector"),
     default=default,
     validate=validate,
     columns=(
         NAME_COLUMN,
-        Column("Desired", lambda r: spec_of(r).get("replicas", 0), type="integer",
-               description="Pods wanted."),
-        Column("Current", lambda r: status_of(r).get("replicas", 0), type="integer",
-               description="Pods owned."),
-        Column("Ready", lambda r: status_of(r).get("readyReplicas", 0), type="integer",
-               description="Pods ready."),
+        *REPLICA_COLUMNS,
         AGE_COLUMN,
         *template_columns(lambda r: spec_of(r).get("template"),
                           lambda r: spec_of(r).get("selector")),
     ),
-    field_selectors={"status.replicas": lambda r: str(status_of(r).get("replicas", 0))},
+    field_selectors={"status.replicas": status_replicas},
 ))

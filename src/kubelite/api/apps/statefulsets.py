@@ -270,6 +270,8 @@ RESOURCE = register(Resource(
     short_names=("sts",),
     categories=("all",),
     status_subresource=True,
+    # StatefulSetStatus.replicas and .availableReplicas have no omitempty.
+    zero_status={"replicas": 0, "availableReplicas": 0},
     scale=ScaleSpec(label_selector="spec.selector"),
     default=default,
     validate=validate,

@@ -1,4 +1,5 @@
-"""What the workload kinds of apps/v1 and batch/v1 share.
+"""What the workload kinds of apps/v1 and batch/v1 (and core/v1's
+ReplicationController) share.
 
 A workload owns pods through a label selector and a pod template. This
 module holds the facts about both that several kinds need: matching a
@@ -7,6 +8,10 @@ kubectl prints (and the scale subresource reports), checking the selector
 and its template, the integer-or-percent fields of rolling updates, the
 CONTAINERS / IMAGES / SELECTOR columns of `kubectl get -o wide`, and
 `fill`, which defaults a field the way Kubernetes' defaulting does.
+
+ReplicaSets and ReplicationControllers keep the same pod counts: their
+status and condition schemas, the checks of those counts, the DESIRED /
+CURRENT / READY columns and the status.replicas field selector are here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from typing import Any
 
 from kubelite.api import validation as v
 from kubelite.api.core.pods import validate_pod_template
+from kubelite.api.meta import TIME
 from kubelite.api.resource import Cause, Column, Obj
+from kubelite.api.schema import Schema, array, integer, obj, ref, string
 from kubelite.api.selectors import from_label_selector_object, to_string
 
 # --- label selectors -----------------------------------------------------------------
@@ -63,6 +70,22 @@ def validate_label_selector(selector: Obj, path: str) -> list[Cause]:
     return causes
 
 
+def template_labels(template: Obj | None) -> dict[str, str]:
+    """The labels of a pod template (its pods'); {} when it has none."""
+    return ((template or {}).get("metadata") or {}).get("labels") or {}
+
+
+def validate_template(template: Obj, path: str, selected: bool) -> list[Cause]:
+    """A workload's pod template at `path` ("spec.template"): a valid pod
+    template, whose labels the workload's selector must select (`selected`
+    says whether it does; an empty selector is the caller's to refuse)."""
+    causes: list[Cause] = []
+    if not selected:
+        causes.append(v.invalid(f"{path}.metadata.labels", template_labels(template),
+                                "`selector` does not match template `labels`"))
+    return causes + validate_pod_template(template, path)
+
+
 def validate_selector_and_template(spec: Obj, path: str, kind: str | None) -> list[Cause]:
     """The selector is required and valid, it selects the template's
     labels, and the template is a valid pod template. Given `kind` (named
@@ -77,14 +100,9 @@ def validate_selector_and_template(spec: Obj, path: str, kind: str | None) -> li
         if kind and selector_is_empty(selector):
             causes.append(v.invalid(f"{path}.selector", selector,
                                     f"empty selector is invalid for {kind}"))
-    labels = (template.get("metadata") or {}).get("labels") or {}
-    if selector is not None and not selector_is_empty(selector) and not selector_matches(
-        selector, labels
-    ):
-        causes.append(v.invalid(f"{path}.template.metadata.labels", labels,
-                                "`selector` does not match template `labels`"))
-    causes += validate_pod_template(template, f"{path}.template")
-    return causes
+    selected = selector is None or selector_is_empty(selector) or selector_matches(
+        selector, template_labels(template))
+    return causes + validate_template(template, f"{path}.template", selected)
 
 
 def restarts_always(spec: Obj, path: str, kind: str) -> list[Cause]:
@@ -110,6 +128,69 @@ def non_negative_fields(spec: Obj, path: str, *names: str) -> list[Cause]:
     for name in names:
         causes += v.non_negative(f"{path}.{name}", spec.get(name))
     return causes
+
+
+# --- the pod counts of ReplicaSets and ReplicationControllers ------------------------
+
+
+def replica_condition_schema(kind: str) -> Schema:
+    """The condition of a replica set or replication controller (`kind`)."""
+    return obj(
+        f"One aspect of a {kind}'s state (e.g. ReplicaFailure).",
+        {
+            "type": string("Kind of condition."),
+            "status": string("True, False or Unknown."),
+            "lastTransitionTime": ref(TIME, "When the status last changed."),
+            "reason": string("One-word CamelCase reason for the last transition."),
+            "message": string("Human-readable details."),
+        },
+        required=("type", "status"),
+    )
+
+
+def replica_status_schema(kind: str, condition: str, **more: Schema) -> Schema:
+    """The status of a replica set or replication controller (`kind`), whose
+    conditions are the definition `condition`, with `more` fields."""
+    return obj(
+        f"The observed state of a {kind}.",
+        {
+            "replicas": integer(f"Pods the {kind} owns (not terminating)."),
+            "fullyLabeledReplicas": integer("Pods whose labels match the template's."),
+            "readyReplicas": integer("Pods that are ready."),
+            "availableReplicas": integer("Pods ready for at least minReadySeconds."),
+            **more,
+            "observedGeneration": integer("The generation the controller last acted on.",
+                                          format="int64"),
+            "conditions": array(ref(condition), "Current conditions.",
+                                merge_key="type", strategy="merge", list_type="map",
+                                map_keys=("type",)),
+        },
+        required=("replicas",),
+    )
+
+
+_REPLICA_COUNTS = ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas")
+
+
+def validate_replica_status(status: Obj) -> list[Cause]:
+    """The counts of a replica set's or replication controller's status:
+    none negative, none above status.replicas, available not above ready."""
+    causes = non_negative_fields(status, "status", *_REPLICA_COUNTS, "observedGeneration")
+    counts = {name: n if isinstance(n := status.get(name), int) else 0
+              for name in _REPLICA_COUNTS}
+    for name in _REPLICA_COUNTS[1:]:
+        if counts[name] > counts["replicas"]:
+            causes.append(v.invalid(f"status.{name}", counts[name],
+                                    "cannot be greater than status.replicas"))
+    if counts["availableReplicas"] > counts["readyReplicas"]:
+        causes.append(v.invalid("status.availableReplicas", counts["availableReplicas"],
+                                "cannot be greater than readyReplicas"))
+    return causes
+
+
+def status_replicas(o: Obj) -> str:
+    """status.replicas, as the field selector of that name reads it."""
+    return str(status_of(o).get("replicas", 0))
 
 
 # --- rolling updates -----------------------------------------------------------------
@@ -202,3 +283,13 @@ def _ready_of_wanted(o: Obj) -> str:
 # Deployments' and StatefulSets' READY: "ready/wanted".
 READY_COLUMN = Column("Ready", _ready_of_wanted,
                       description="Ready pods out of the replicas wanted.")
+
+# ReplicaSets' and ReplicationControllers' DESIRED, CURRENT and READY.
+REPLICA_COLUMNS = (
+    Column("Desired", lambda o: spec_of(o).get("replicas", 0), type="integer",
+           description="Pods wanted."),
+    Column("Current", lambda o: status_of(o).get("replicas", 0), type="integer",
+           description="Pods owned."),
+    Column("Ready", lambda o: status_of(o).get("readyReplicas", 0), type="integer",
+           description="Pods ready."),
+)

@@ -179,6 +179,8 @@ RESOURCE = register(Resource(
     short_names=("cj",),
     categories=("all",),
     status_subresource=True,
+    # Every CronJobStatus field is omitempty (or a pointer).
+    zero_status={},
     default=default,
     validate=validate,
     columns=(

@@ -500,6 +500,8 @@ RESOURCE = register(Resource(
     schema=JOB,
     categories=("all",),
     status_subresource=True,
+    # Every JobStatus field is omitempty (or a pointer).
+    zero_status={},
     default=default,
     validate=validate,
     columns=(

@@ -89,6 +89,8 @@ NAMESPACES = register(Resource(
     schema=NAMESPACE,
     short_names=("ns",),
     status_subresource=True,
+    # phase and conditions are omitempty; phase is defaulted to Active.
+    zero_status={},
     subresources=("finalize",),
     name_validator=v.name_is_dns_label,
     default=default_namespace,

@@ -326,6 +326,16 @@ COLUMNS = (
            description="Container runtime and version."),
 )
 
+# What a Node's status holds before its agent reports anything.
+ZERO_STATUS: Obj = {
+    "daemonEndpoints": {"kubeletEndpoint": {"Port": 0}},
+    "nodeInfo": {
+        "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "",
+        "osImage": "", "containerRuntimeVersion": "", "kubeletVersion": "",
+        "kubeProxyVersion": "", "operatingSystem": "", "architecture": "",
+    },
+}
+
 NODES = register(Resource(
     group="",
     version="v1",
@@ -335,6 +345,9 @@ NODES = register(Resource(
     schema=NODE,
     short_names=("no",),
     status_subresource=True,
+    # daemonEndpoints and nodeInfo are struct values (omitempty keeps them);
+    # DaemonEndpoint.Port and NodeSystemInfo's ten strings have no omitempty.
+    zero_status=ZERO_STATUS,
     default=default_node,
     validate=validate_node,
     columns=COLUMNS,

@@ -377,6 +377,8 @@ PODS = register(Resource(
     short_names=("po",),
     categories=("all",),
     status_subresource=True,
+    # Every PodStatus field is omitempty; phase and qosClass are set on create.
+    zero_status={},
     return_deleted_object=True,
     subresources=("binding", "eviction"),
     default=default_pod,

@@ -30,6 +30,7 @@ SERVICE_ACCOUNTS = register(Resource(
     version="v1",
     kind="ServiceAccount",
     plural="serviceaccounts",
+    return_deleted_object=True,
     namespaced=True,
     schema=SERVICE_ACCOUNT,
     short_names=("sa",),

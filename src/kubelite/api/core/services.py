@@ -347,11 +347,14 @@ SERVICES = register(Resource(
     version="v1",
     kind="Service",
     plural="services",
+    return_deleted_object=True,
     namespaced=True,
     schema=SERVICE,
     short_names=("svc",),
     categories=("all",),
     status_subresource=True,
+    # loadBalancer is a struct value, so it stays even with omitempty.
+    zero_status={"loadBalancer": {}},
     # Service names become DNS names and environment variable prefixes, so
     # they are DNS-1035 labels (starting with a letter).
     name_validator=v.name_is_dns1035_label,

@@ -1,14 +1,13 @@
 """events.k8s.io/v1 Event: the newer view of the events core/v1 serves.
 
-Kubernetes keeps one copy of each event (under /registry/events) and shows
-it through both APIs; several fields only have other names here
-(`regarding` is core's `involvedObject`, `note` is `message`,
-`reportingController` is `reportingComponent`, and the old counters and
-source carry a `deprecated` prefix). `to_core` converts
-an event to core's shape; the columns and field selectors are core's, read
-through `to_core`. Until the registry converts at the storage boundary,
-these events are stored apart, under /registry/events.k8s.io/events/, so
-that neither API ever reads the other's shape.
+Kubernetes keeps one copy of each event (under /registry/events, in
+core's shape) and shows it through both APIs; several fields only have
+other names here (`regarding` is core's `involvedObject`, `note` is
+`message`, `reportingController` is `reportingComponent`, and the old
+counters and source carry a `deprecated` prefix). `to_core` and
+`from_core` convert between the two shapes at the store, so an event
+created through either API is seen through both; the columns and field
+selectors are core's, read through `to_core`.
 
 Events created through this API must be new-style: eventTime,
 reportingController, reportingInstance, action and reason set, and the
@@ -98,6 +97,14 @@ def to_core(event: Obj) -> Obj:
     return _renamed(event, RENAMED, "v1")
 
 
+_FROM_CORE = {core: ours for ours, core in RENAMED.items()}
+
+
+def from_core(event: Obj) -> Obj:
+    """A stored core/v1 Event as events.k8s.io/v1 shows it."""
+    return _renamed(event, _FROM_CORE, "events.k8s.io/v1")
+
+
 def _unset(event: Obj, key: str) -> bool:
     value = event.get(key)
     if key == "deprecatedSource":
@@ -142,7 +149,9 @@ RESOURCE = register(Resource(
     namespaced=True,
     schema=EVENT,
     short_names=("ev",),
-    key_root="/registry/events.k8s.io/events/",
+    key_root=core_events.EVENTS.key_root,
+    from_stored=from_core,
+    to_stored=to_core,
     validate=validate,
     columns=tuple(replace(c, value=_through_core(c.value)) for c in core_events.COLUMNS),
     field_selectors={

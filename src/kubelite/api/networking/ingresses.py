@@ -337,6 +337,8 @@ RESOURCE = register(Resource(
     schema=INGRESS,
     short_names=("ing",),
     status_subresource=True,
+    # loadBalancer is a struct value, so it stays even with omitempty.
+    zero_status={"loadBalancer": {}},
     validate=validate,
     columns=(
         NAME_COLUMN,
