@@ -1,11 +1,13 @@
-"""Start `kubelite apiserver` over a store for tests and benchmarks: the
-store (kubelite's or a real etcd) on free 127.0.0.1 ports, the API server
-on another, and the admin kubeconfig it writes."""
+"""Start `kubelite apiserver` over a store, or `kubelite server`, for tests
+and benchmarks: the store (kubelite's or a real etcd) on free 127.0.0.1
+ports, the API server on another, and the admin kubeconfig it writes; and
+run the real kubectl against it (`KubectlRunner`)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import time
@@ -26,12 +28,14 @@ def kubectl_binary(version: str | None = None) -> str:
 
 
 @dataclass
-class APIServerProcess:
+class APIProcess:
+    """A process serving the Kubernetes API on a free 127.0.0.1 port with its
+    files in <data_dir>/apiserver/; `start` runs `argv()` and waits until
+    /readyz answers. Starting again (after `stop` or `kill`) reuses the data
+    dir and the port."""
+
     data_dir: str
-    store_kind: str = "kubelite"
-    extra: list[str] = field(default_factory=list)
     port: int = 0
-    store: StoreProcess | None = None
     proc: subprocess.Popen | None = None
     log_path: str = ""
 
@@ -47,18 +51,16 @@ class APIServerProcess:
     def ca_file(self) -> str:
         return os.path.join(self.data_dir, "apiserver", "pki", "ca.crt")
 
-    def start(self, timeout: float = 60.0) -> APIServerProcess:
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 60.0) -> APIProcess:
         os.makedirs(self.data_dir, exist_ok=True)
-        self.store = StoreProcess(self.store_kind, os.path.join(self.data_dir, "store")).start()
         self.port = self.port or free_port()
         self.log_path = os.path.join(self.data_dir, "apiserver.log")
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [KUBELITE, "apiserver", "--etcd-servers", self.store.url,
-                 "--secure-port", str(self.port),
-                 "--data-dir", os.path.join(self.data_dir, "apiserver"), *self.extra],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+            self.proc = subprocess.Popen(self.argv(), stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         self._wait_ready(timeout)
         return self
 
@@ -83,13 +85,91 @@ class APIServerProcess:
     def log_tail(self, n: int = 4000) -> str:
         return log_tail(self.log_path, n)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
     def stop(self) -> None:
         terminate(self.proc)
-        if self.store is not None:
-            self.store.stop()
 
-    def __enter__(self) -> APIServerProcess:
+    def __enter__(self) -> APIProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class APIServerProcess(APIProcess):
+    """`kubelite apiserver` over a store: its own (kubelite's or a real etcd,
+    started and stopped with it), or a `store` already running."""
+
+    store_kind: str = "kubelite"
+    extra: list[str] = field(default_factory=list)
+    store: StoreProcess | None = None
+    owns_store: bool = False
+
+    def start(self, timeout: float = 60.0) -> APIServerProcess:
+        if self.store is None:
+            os.makedirs(self.data_dir, exist_ok=True)
+            self.store = StoreProcess(self.store_kind,
+                                      os.path.join(self.data_dir, "store")).start()
+            self.owns_store = True
+        try:
+            super().start(timeout)
+        except BaseException:
+            self.stop()  # a server that did not come up takes its store with it
+            raise
+        return self
+
+    def argv(self) -> list[str]:
+        assert self.store is not None
+        return [KUBELITE, "apiserver", "--etcd-servers", self.store.url,
+                "--secure-port", str(self.port),
+                "--data-dir", os.path.join(self.data_dir, "apiserver"), *self.extra]
+
+    def stop(self) -> None:
+        super().stop()
+        if self.owns_store and self.store is not None:
+            self.store.stop()
+
+
+@dataclass
+class ServerProcess(APIProcess):
+    """`kubelite server`: the store and the API server in one process, the
+    store's data in <data_dir>/store."""
+
+    etcd_port: int = 0
+
+    def argv(self) -> list[str]:
+        self.etcd_port = self.etcd_port or free_port()
+        return [KUBELITE, "server", "--data-dir", self.data_dir,
+                "--etcd-listen-client-url", f"http://127.0.0.1:{self.etcd_port}",
+                "--secure-port", str(self.port)]
+
+
+class KubectlRunner:
+    """Runs `kubectl` (1.32), or kubectl.<version>, against `server` with the
+    kubeconfig it wrote; `home` holds kubectl's HOME and discovery cache.
+    A call fails the test (with the API server's log) unless it succeeds or
+    `ok=False`; `binary` and `env` are there for the commands a test starts
+    itself (watches)."""
+
+    def __init__(self, server: APIProcess, home: str, version: str | None = None) -> None:
+        self.server = server
+        self.binary = kubectl_binary(version)
+        self.env = dict(os.environ, KUBECONFIG=server.kubeconfig, HOME=home,
+                        KUBECACHEDIR=os.path.join(home, "cache"))
+
+    def __call__(self, *args: str, stdin: str | None = None, ok: bool = True,
+                 timeout: float = 60) -> subprocess.CompletedProcess:
+        result = subprocess.run([self.binary, *args], input=stdin, capture_output=True,
+                                text=True, env=self.env, timeout=timeout)
+        if ok and result.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n"
+                f"--- apiserver log ---\n{self.server.log_tail()}"
+            )
+        return result

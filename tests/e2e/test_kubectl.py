@@ -5,14 +5,13 @@ on kubelite's store and on a real etcd 3.4."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 import time
 
 import pytest
 
-from tests.apiserverproc import kubectl_binary
+from tests.apiserverproc import KubectlRunner
 
 pytestmark = pytest.mark.e2e
 
@@ -43,24 +42,7 @@ DEPLOYMENT = textwrap.dedent("""\
 
 @pytest.fixture(params=[None, "1.27"], ids=["kubectl-1.32", "kubectl-1.27"])
 def kubectl(request, apiserver, tmp_path):
-    binary = kubectl_binary(request.param)
-    env = dict(os.environ, KUBECONFIG=apiserver.kubeconfig, HOME=str(tmp_path),
-               KUBECACHEDIR=str(tmp_path / "cache"))
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True,
-            timeout: float = 60) -> subprocess.CompletedProcess:
-        result = subprocess.run([binary, *args], input=stdin, capture_output=True, text=True,
-                                env=env, timeout=timeout)
-        if ok and result.returncode != 0:
-            raise AssertionError(
-                f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}\n"
-                f"--- apiserver log ---\n{apiserver.log_tail()}"
-            )
-        return result
-
-    run.binary = binary
-    run.env = env
-    return run
+    return KubectlRunner(apiserver, str(tmp_path), request.param)
 
 
 def unique(prefix: str, kubectl) -> str:

@@ -4,70 +4,21 @@ says what is wrong, and changes nothing (the objects in play are listed
 before and after). Runs with the API server on kubelite's store and on a
 real etcd 3.4.
 
-Requests are made with http.client, trusting the generated CA and
-authenticating with the admin token from <data-dir>/apiserver/tokens.csv.
+Requests are made with tests.rawhttp (http.client, the generated CA and the
+admin token).
 """
 
 from __future__ import annotations
 
-import csv
-import http.client
 import json
-import ssl
 import uuid
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 
-from tests.apiserverproc import APIServerProcess
+from tests.rawhttp import JSON, Raw, Reply
 
 MiB = 1024 * 1024
-JSON = "application/json"
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def json(self) -> dict:
-        return json.loads(self.body)
-
-
-class Raw:
-    """One HTTPS client for the API server; a new connection per request."""
-
-    def __init__(self, apiserver: APIServerProcess) -> None:
-        self.port = apiserver.port
-        self.context = ssl.create_default_context(cafile=apiserver.ca_file)
-        with open(f"{apiserver.data_dir}/apiserver/tokens.csv", newline="") as f:
-            self.token = next(csv.reader(f))[0]
-
-    def request(self, method: str, path: str, body: bytes | dict | None = None,
-                content_type: str | None = JSON, token: str | None = "admin",
-                headers: dict[str, str] | None = None) -> Reply:
-        if isinstance(body, dict):
-            body = json.dumps(body).encode()
-        sent = dict(headers or {})
-        if token == "admin":
-            token = self.token
-        if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
-        if content_type is not None and body is not None:
-            sent["Content-Type"] = content_type
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context,
-                                           timeout=30)
-        try:
-            try:
-                conn.request(method, path, body=body, headers=sent)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the server may answer before reading all of a large body
-            resp = conn.getresponse()
-            return Reply(resp.status, resp.headers, resp.read())
-        finally:
-            conn.close()
 
 
 @pytest.fixture(scope="module")

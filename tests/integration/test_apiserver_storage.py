@@ -299,64 +299,6 @@ async def test_predicate_fills_pages_across_reads(storage):
     assert none.items == [] and none.continue_token is None
 
 
-# -- guaranteed update ----------------------------------------------------------------
-
-
-async def test_guaranteed_update_counter_has_no_lost_update(storage):
-    key = "/registry/configmaps/counter/c"
-    await storage.create(key, {"metadata": {"name": "c"}, "data": {"n": "0"}})
-
-    def increment(obj: dict) -> dict:
-        obj["data"]["n"] = str(int(obj["data"]["n"]) + 1)
-        return obj
-
-    async def client() -> None:
-        for _ in range(20):
-            await storage.guaranteed_update(key, increment)
-
-    await asyncio.gather(*(client() for _ in range(20)))
-    final = await storage.get(key)
-    assert final["data"]["n"] == "400"
-
-    # No change means no write.
-    assert rv(await storage.guaranteed_update(key, lambda obj: None)) == rv(final)
-    assert rv(await storage.guaranteed_update(key, lambda obj: obj)) == rv(final)
-    await raises(404, "NotFound", storage.guaranteed_update(
-        "/registry/configmaps/counter/missing", increment))
-
-    def refuse(obj: dict) -> dict:
-        raise StatusError(422, "Invalid", "no")
-
-    await raises(422, "Invalid", storage.guaranteed_update(key, refuse))
-
-
-async def test_guaranteed_update_retries_on_the_fresh_state(storage, store):
-    key = "/registry/configmaps/raced/c"
-    await storage.create(key, {"metadata": {"name": "c"}, "data": {"n": "0", "other": "0"}})
-    calls = []
-
-    def racing_increment(obj: dict) -> dict:
-        """Another writer gets in between this read and its write, every time."""
-        calls.append(obj["data"]["other"])
-        other = {**obj, "data": {**obj["data"], "other": str(len(calls))}}
-        with grpc.insecure_channel(store.endpoint) as channel:
-            rpc_pb2_grpc.KVStub(channel).Put(
-                rpc_pb2.PutRequest(key=key.encode(), value=orjson.dumps(other)))
-        obj["data"]["n"] = str(int(obj["data"]["n"]) + 1)
-        return obj
-
-    err = await raises(409, "Conflict",
-                       storage.guaranteed_update(key, racing_increment, retries=3))
-    assert err.message.startswith('Operation cannot be fulfilled on configmaps "c"')
-    assert calls == ["0", "1", "2"]  # each attempt saw the other writer's latest
-
-    calls.clear()
-    result = await storage.guaranteed_update(key, lambda obj: (
-        racing_increment(obj) if not calls else {**obj, "data": {**obj["data"], "n": "9"}}
-    ))
-    assert result["data"] == {"n": "9", "other": "1"}
-
-
 # -- watch ----------------------------------------------------------------------------
 
 

@@ -6,21 +6,36 @@ Each address in use is a key in the store (/registry/kubelite/serviceips/<ip>,
 transaction, so two services can never get the same one, even from two API
 servers. The decisions (what a service asks for, which address to try) are
 pure; the store calls are the thin part.
+
+A repair pass, at start and every few minutes, mends what a crash between
+a claim and its service's write (or delete) leaves, as kube-apiserver's
+repair controllers do: an address that a stored service holds gets its key
+back, and a key that no service holds is given back once two passes in a
+row find it so, unchanged (so an address claimed for a create still in
+flight is never taken from it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import ipaddress
+import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from kubelite.api.resource import Cause, Resource
+from kubelite.api.resource import REGISTRY, Cause, Resource
 from kubelite.apiserver import errors
+from kubelite.apiserver.registry import Admission, Options, Registry
 from kubelite.apiserver.storage import Storage
+
+log = logging.getLogger("kubelite.apiserver")
 
 Obj = dict[str, Any]
 
+REPAIR_SECONDS = 180.0
 IP_PREFIX = "/registry/kubelite/serviceips/"
 PORT_PREFIX = "/registry/kubelite/servicenodeports/"
 ATTEMPTS = 64
@@ -34,29 +49,60 @@ def needs_node_ports(spec: Obj) -> bool:
     return spec.get("type") in ("NodePort", "LoadBalancer")
 
 
-class ServiceAllocator:
+class ServiceAllocator(Admission):
     def __init__(self, storage: Storage, cidr: str, node_ports: tuple[int, int]) -> None:
         self.storage = storage
         self.network = ipaddress.ip_network(cidr, strict=False)
         self.cidr = cidr
         self.node_ports = node_ports
 
-    # -------------------------------------------------------------- hooks
+    # -------------------------------------------------------------- admission
 
-    async def on_create(self, res: Resource, svc: Obj, dry_run: bool) -> None:
+    async def admit_create(self, res: Resource, svc: Obj, dry_run: bool) -> None:
         await self._allocate(svc, None, dry_run)
 
-    async def on_update(self, res: Resource, svc: Obj, old: Obj, dry_run: bool) -> None:
+    async def create_failed(self, svc: Obj) -> None:
+        await self._release(held(svc))
+
+    async def admit_update(self, res: Resource, svc: Obj, old: Obj, dry_run: bool) -> None:
         carry_over(svc, old)
         await self._allocate(svc, old, dry_run)
 
-    async def on_delete(self, res: Resource, svc: Obj) -> None:
-        await self._release(held(svc))
+    async def update_failed(self, svc: Obj, old: Obj) -> None:
+        """Give back what the update claimed and did not keep."""
+        await self._release(held(svc) - held(old))
 
     async def after_update(self, svc: Obj, old: Obj) -> None:
-        """After an update: give back what the old service held and the new
-        one does not."""
+        """Give back what the old service held and the new one does not."""
         await self._release(held(old) - held(svc))
+
+    async def after_delete(self, res: Resource, svc: Obj) -> None:
+        await self._release(held(svc))
+
+    # -------------------------------------------------------------- repair
+
+    async def repair(self, registry: Registry, suspects: dict[str, int]) -> dict[str, int]:
+        """One repair pass; `suspects` are the unheld keys the last pass
+        found (key -> revision). Returns this pass's."""
+        claims = {**await self._claims(IP_PREFIX), **await self._claims(PORT_PREFIX)}
+        services = (await registry.list(REGISTRY[("", "v1", "services")], None, Options()))
+        plan = repair_plan(claims, services["items"], suspects)
+        for key, owner in plan.claim.items():
+            if await self._claim(key, owner):
+                log.info("apiserver: repaired the missing claim on %s", key)
+        for key in plan.release:
+            await self._release({key})
+            log.info("apiserver: released %s, held by no service", key)
+        return plan.suspects
+
+    async def run_repair(self, registry: Registry) -> None:
+        suspects: dict[str, int] = {}
+        while True:
+            try:
+                suspects = await self.repair(registry, suspects)
+            except errors.StatusError as e:
+                log.warning("apiserver: service address repair: %s", e.message)
+            await asyncio.sleep(REPAIR_SECONDS)
 
     # -------------------------------------------------------------- work
 
@@ -113,15 +159,12 @@ class ServiceAllocator:
                 )
             taken.append(key)
             return wanted
-        hosts = self.network.num_addresses - 2
-        for _ in range(ATTEMPTS):
-            candidate = str(self.network.network_address + random.randint(2, hosts))
-            if dry_run:
-                return candidate
-            if await self._claim(IP_PREFIX + candidate, owner):
-                taken.append(IP_PREFIX + candidate)
-                return candidate
-        raise errors.internal("failed to allocate a service IP: range is full")
+        first = self.network.network_address + 2  # .0 is the network, .1 `kubernetes`
+        ip = await self._claim_any(IP_PREFIX, lambda i: str(first + i),
+                                   self.network.num_addresses - 3, owner, dry_run, taken)
+        if ip is None:
+            raise errors.internal("failed to allocate a serviceIP: range is full")
+        return ip
 
     async def _node_port(
         self, wanted: Any, index: int, name: str, owner: Obj, before: set[str], dry_run: bool,
@@ -144,21 +187,48 @@ class ServiceAllocator:
                     f"Invalid value: {wanted}: provided port is already allocated", path)])
             taken.append(key)
             return wanted
-        for _ in range(ATTEMPTS):
-            candidate = random.randint(low, high)
-            key = PORT_PREFIX + str(candidate)
-            if key in taken:
-                continue
-            if dry_run:
-                return candidate
-            if await self._claim(key, owner):
-                taken.append(key)
-                return candidate
-        raise errors.internal("failed to allocate a node port: range is full")
+        port = await self._claim_any(PORT_PREFIX, lambda i: str(low + i), high - low + 1,
+                                     owner, dry_run, taken)
+        if port is None:
+            raise errors.internal("failed to allocate a nodePort: range is full")
+        return int(port)
+
+    async def _claim_any(self, prefix: str, value: Callable[[int], str], size: int,
+                         owner: Obj, dry_run: bool, taken: list[str]) -> str | None:
+        """Claim a free one of the `size` values `value(i)`: random tries
+        first, then (the range being nearly full) a walk from a random place
+        over those the store has no claim on. None if every one is taken."""
+        for i in (random.randrange(size) for _ in range(ATTEMPTS)):
+            if await self._try_claim(prefix + value(i), owner, dry_run, taken):
+                return value(i)
+        claimed = await self._claims(prefix)
+        start = random.randrange(size)
+        for i in ((start + j) % size for j in range(size)):
+            key = prefix + value(i)
+            if key not in claimed and await self._try_claim(key, owner, dry_run, taken):
+                return value(i)
+        return None
+
+    async def _try_claim(self, key: str, owner: Obj, dry_run: bool, taken: list[str]) -> bool:
+        if key in taken:
+            return False
+        if dry_run:
+            return True
+        if not await self._claim(key, owner):
+            return False
+        taken.append(key)
+        return True
+
+    async def _claims(self, prefix: str) -> dict[str, int]:
+        """The claim keys under `prefix` (key -> revision). Claims written
+        before keys carried their names are not listed."""
+        listed = await self.storage.list(prefix)
+        return {c["metadata"]["name"]: int(c["metadata"]["resourceVersion"])
+                for c in listed.items if c["metadata"].get("name")}
 
     async def _claim(self, key: str, owner: Obj) -> bool:
         try:
-            await self.storage.create(key, {"metadata": {}, "owner": owner},
+            await self.storage.create(key, {"metadata": {"name": key}, "owner": owner},
                                       resource="allocations", name=key)
             return True
         except errors.StatusError as e:
@@ -173,6 +243,30 @@ class ServiceAllocator:
             except errors.StatusError as e:
                 if e.reason != "NotFound":
                     raise
+
+
+@dataclass
+class RepairPlan:
+    claim: dict[str, Obj]  # key -> owner: held by a service, with no key
+    release: set[str]  # keys no service holds, two passes in a row
+    suspects: dict[str, int]  # keys no service holds now (key -> revision)
+
+
+def repair_plan(claims: dict[str, int], services: list[Obj],
+                suspects: dict[str, int]) -> RepairPlan:
+    """What a repair pass does, given the claim keys (key -> revision) read
+    before the services, and the last pass's suspects."""
+    holders: dict[str, Obj] = {}
+    for svc in services:
+        meta = svc["metadata"]
+        for key in held(svc):
+            holders[key] = {"namespace": meta.get("namespace"), "name": meta["name"]}
+    unheld = {key: rev for key, rev in claims.items() if key not in holders}
+    return RepairPlan(
+        claim={key: owner for key, owner in holders.items() if key not in claims},
+        release={key for key, rev in unheld.items() if suspects.get(key) == rev},
+        suspects={key: rev for key, rev in unheld.items() if suspects.get(key) != rev},
+    )
 
 
 def held(svc: Obj | None) -> set[str]:

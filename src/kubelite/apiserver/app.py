@@ -24,7 +24,13 @@ from kubelite.apiserver.authn import Authenticator
 from kubelite.apiserver.authz import Attributes, Authorizer
 from kubelite.apiserver.metrics import Metrics
 from kubelite.apiserver.openapi import OpenAPI
-from kubelite.apiserver.registry import PATCH_TYPES, Options, Registry, pending_deletion
+from kubelite.apiserver.registry import (
+    INITIAL_EVENTS_END,
+    PATCH_TYPES,
+    Options,
+    Registry,
+    pending_deletion,
+)
 from kubelite.apiserver.routes import RequestInfo, parse_path
 from kubelite.apiserver.subresources import SubresourceHandlers
 
@@ -46,11 +52,17 @@ VERSION = {
     "platform": "linux/amd64",
 }
 BOOKMARK_INTERVAL = 30.0
+# A watch without timeoutSeconds ends after this long (kube-apiserver picks
+# 30 to 60 minutes); clients watch again from the last resourceVersion.
+WATCH_TIMEOUT = 1800
 
 
 def _json(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON body as kube-apiserver's encoder writes it: one line and a
+    newline."""
     return web.Response(
-        body=orjson.dumps(obj), status=status, content_type="application/json", headers=headers
+        body=orjson.dumps(obj) + b"\n", status=status, content_type="application/json",
+        headers=headers,
     )
 
 
@@ -73,7 +85,8 @@ def options(request: web.Request, body: Obj | None = None) -> Options:
         resource_version=q.get("resourceVersion", ""),
         resource_version_match=q.get("resourceVersionMatch", ""),
         allow_bookmarks=_bool(q.get("allowWatchBookmarks")),
-        send_initial_events=_bool(q.get("sendInitialEvents")),
+        send_initial_events=(None if q.get("sendInitialEvents") is None
+                             else _bool(q.get("sendInitialEvents"))),
         propagation=q.get("propagationPolicy"),
     )
     if opts.field_validation not in ("Strict", "Warn", "Ignore"):
@@ -178,6 +191,8 @@ class API:
         self.subresources = SubresourceHandlers(registry)
         self._openapi: OpenAPI | None = None
         self._openapi_for: list[Resource] | None = None
+        # Set when the server stops: open watches end.
+        self.closing = asyncio.Event()
 
     # -------------------------------------------------------------- lookups
 
@@ -191,10 +206,7 @@ class API:
         for res in self.resources():
             if (res.group, res.version, res.plural) == (info.group, info.version, info.plural):
                 return res
-        raise errors.StatusError(
-            404, "NotFound", "the server could not find the requested resource",
-            {"group": info.group, "kind": info.plural},
-        )
+        raise errors.path_not_found()
 
     # -------------------------------------------------------------- app
 
@@ -202,14 +214,16 @@ class API:
         app = web.Application(
             client_max_size=MAX_BODY + 1, middlewares=[self._errors, self._authenticate]
         )
+        app.on_shutdown.append(self._stopping)
         app.router.add_get("/healthz", self._ok)
         app.router.add_get("/livez", self._ok)
         app.router.add_get("/readyz", self._ok)
         app.router.add_get("/version", lambda r: _json(VERSION))
         app.router.add_get("/version/", lambda r: _json(VERSION))
         app.router.add_get("/metrics", self._metrics)
-        app.router.add_get("/api", self._api)
-        app.router.add_get("/apis", self._apis)
+        for slash in ("", "/"):
+            app.router.add_get("/api" + slash, self._api)
+            app.router.add_get("/apis" + slash, self._apis)
         app.router.add_get("/openapi/v2", self._openapi_v2)
         app.router.add_get("/openapi/v3", self._openapi_v3_index)
         app.router.add_get("/openapi/v3/{path:.+}", self._openapi_v3)
@@ -264,6 +278,9 @@ class API:
         if not allowed:
             raise errors.forbidden(reason or "forbidden")
 
+    async def _stopping(self, app: web.Application) -> None:
+        self.closing.set()
+
     async def _ok(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
@@ -310,9 +327,7 @@ class API:
     async def _openapi_v3(self, request: web.Request) -> web.Response:
         doc = self.openapi().v3_document(request.match_info["path"])
         if doc is None:
-            raise errors.StatusError(
-                404, "NotFound", "the server could not find the requested resource"
-            )
+            raise errors.path_not_found()
         return web.Response(body=doc, content_type="application/json")
 
     def _discovery(self, path: str) -> Obj | None:
@@ -341,9 +356,7 @@ class API:
         if info is None:
             doc = self._discovery(request.path) if request.method == "GET" else None
             if doc is None:
-                raise errors.StatusError(
-                    404, "NotFound", "the server could not find the requested resource"
-                )
+                raise errors.path_not_found()
             self._authorize(request, "get", None)
             return _json(doc)
         res = self.find(info)
@@ -358,9 +371,7 @@ class API:
         method = request.method
         ns, name = info.namespace, info.name
         if res.namespaced and ns is None and name is not None:
-            raise errors.StatusError(
-                404, "NotFound", "the server could not find the requested resource"
-            )
+            raise errors.path_not_found()
         if method == "GET" and name is None:
             watching = _bool(request.query.get("watch"))
             self._authorize(request, "watch" if watching else "list", info)
@@ -451,27 +462,22 @@ class API:
     async def _watch(
         self, request: web.Request, res: Resource, ns: str | None, opts: Options
     ) -> web.StreamResponse:
+        """A watch stream. A bad request is an error response; once it is
+        accepted the headers go out at once, and what fails later (a
+        compacted resourceVersion, a lost store) travels as an ERROR event,
+        as kube-apiserver sends it. The stream ends after timeoutSeconds,
+        or when the server stops."""
         events = self.registry.watch(res, ns, opts)
-        # Errors before the first event (bad selector, too old resourceVersion)
-        # are plain error responses; later ones travel as ERROR events.
-        first_task = asyncio.ensure_future(anext(events, None))
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        as_table = wants_table(request)
-        include = request.query.get("includeObject", "Metadata")
-        timeout = opts.timeout_seconds or 1800
+        timeout = opts.timeout_seconds or WATCH_TIMEOUT
         deadline = time.monotonic() + timeout
-        try:
-            done, _ = await asyncio.wait({first_task}, timeout=0.5)
-        except asyncio.CancelledError:
-            first_task.cancel()
-            raise
-        if first_task in done:
-            first_task.result()  # raises a StatusError as a normal response
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
         await response.prepare(request)
         self.metrics.watchers += 1
+        as_table = wants_table(request)
+        include = request.query.get("includeObject", "Metadata")
         sent_columns = False
-        last_rv = opts.resource_version or "0"
+        last_rv = opts.resource_version or "0"  # until the registry says where it starts
 
         async def send(event_type: str, obj: Obj) -> None:
             nonlocal sent_columns
@@ -481,22 +487,25 @@ class API:
                 sent_columns = True
             await response.write(orjson.dumps({"type": event_type, "object": obj}) + b"\n")
 
-        pending: asyncio.Future | None = first_task
+        def bookmark(meta: Obj) -> Obj:
+            return {"kind": res.kind, "apiVersion": res.group_version, "metadata": meta}
+
+        pending: asyncio.Future | None = None
+        closing = asyncio.ensure_future(self.closing.wait())
         try:
-            while True:
+            while not self.closing.is_set():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 if pending is None:
                     pending = asyncio.ensure_future(anext(events, None))
-                wait = min(remaining, BOOKMARK_INTERVAL) if opts.allow_bookmarks else remaining
-                done, _ = await asyncio.wait({pending}, timeout=wait)
-                if not done:
-                    if opts.allow_bookmarks and time.monotonic() < deadline:
-                        await send("BOOKMARK", {
-                            "kind": res.kind, "apiVersion": res.group_version,
-                            "metadata": {"resourceVersion": last_rv},
-                        })
+                idle = opts.allow_bookmarks and remaining > BOOKMARK_INTERVAL
+                done, _ = await asyncio.wait({pending, closing},
+                                             timeout=BOOKMARK_INTERVAL if idle else remaining,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if pending not in done:
+                    if idle and not done:  # quiet for a whole interval
+                        await send("BOOKMARK", bookmark({"resourceVersion": last_rv}))
                     continue
                 try:
                     event = pending.result()
@@ -508,20 +517,19 @@ class API:
                     break
                 last_rv = str(event.revision)
                 if event.type == "BOOKMARK":
-                    if opts.allow_bookmarks:
-                        await send("BOOKMARK", {
-                            "kind": res.kind, "apiVersion": res.group_version,
-                            "metadata": {"resourceVersion": last_rv},
-                        })
+                    if opts.allow_bookmarks and INITIAL_EVENTS_END in (
+                            event.object["metadata"].get("annotations") or {}):
+                        await send("BOOKMARK", bookmark(event.object["metadata"]))
                     continue
                 await send(event.type, event.object)
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
             self.metrics.watchers -= 1
-            if pending is not None:
-                pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
+            for task in (pending, closing):
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (pending, closing) if t is not None),
+                                 return_exceptions=True)
             await events.aclose()
         return response
-

@@ -20,7 +20,7 @@ from typing import Any
 from kubelite.api.resource import Column, Resource, ScaleSpec
 from kubelite.api.schema import DEFINITIONS, REF_PREFIX
 from kubelite.apiserver import crd_schema, errors
-from kubelite.apiserver.registry import Options, Registry
+from kubelite.apiserver.registry import Admission, Options, Registry
 from kubelite.apiserver.tables import DEFAULT_COLUMNS
 
 log = logging.getLogger("kubelite.apiserver")
@@ -154,7 +154,7 @@ def established_status(crd: Obj) -> Obj:
     }
 
 
-class CustomResources:
+class CustomResources(Admission):
     """The custom resources served now, kept in step with the stored CRDs;
     also the admission step for CRDs themselves."""
 
@@ -188,19 +188,20 @@ class CustomResources:
 
     # -------------------------------------------------------------- admission
 
-    async def on_create(self, res: Resource, crd: Obj, dry_run: bool) -> None:
+    async def admit_create(self, res: Resource, crd: Obj, dry_run: bool) -> None:
         self._check_conflicts(crd)
         crd["status"] = established_status(crd)
-        if not dry_run:
-            self.serve(crd)
 
-    async def on_update(self, res: Resource, crd: Obj, old: Obj, dry_run: bool) -> None:
+    async def after_create(self, crd: Obj) -> None:
+        self.serve(crd)
+
+    async def admit_update(self, res: Resource, crd: Obj, old: Obj, dry_run: bool) -> None:
         crd["status"] = established_status(crd)
 
     async def after_update(self, crd: Obj, old: Obj) -> None:
         self.serve(crd)
 
-    async def on_delete(self, res: Resource, crd: Obj) -> None:
+    async def after_delete(self, res: Resource, crd: Obj) -> None:
         """A removed CRD takes its custom objects with it."""
         name = crd["metadata"]["name"]
         for served in self.served.get(name, [])[:1]:

@@ -28,6 +28,8 @@ class StatusError(Exception):
 
     @property
     def status(self) -> dict[str, Any]:
+        """The Status object, its fields in the order kube-apiserver writes
+        them (clients compare bodies as text), the empty ones left out."""
         out: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -35,11 +37,24 @@ class StatusError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         if self.details is not None:
-            out["details"] = self.details
+            out["details"] = ordered_details(self.details)
+        out["code"] = self.code
         return out
+
+
+DETAILS_ORDER = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+CAUSE_ORDER = ("reason", "message", "field")
+
+
+def ordered_details(details: dict[str, Any]) -> dict[str, Any]:
+    """StatusDetails as Go serializes them: its fields in declaration order,
+    empty ones omitted, each cause's fields likewise."""
+    out = {k: details[k] for k in DETAILS_ORDER if details.get(k)}
+    if "causes" in out:
+        out["causes"] = [{k: c[k] for k in CAUSE_ORDER if c.get(k)} for c in out["causes"]]
+    return out
 
 
 def _details(resource: str, name: str, group: str = "", **extra: Any) -> dict[str, Any]:
@@ -92,6 +107,12 @@ def invalid(kind: str, name: str, causes: list[Cause], group: str = "") -> Statu
             causes=[{"reason": c.reason, "message": c.message, "field": c.field} for c in causes],
         ),
     )
+
+
+def path_not_found() -> StatusError:
+    """404 for a path that names no resource, or a subresource that does
+    not exist; as kube-apiserver's, with empty details."""
+    return StatusError(404, "NotFound", "the server could not find the requested resource", {})
 
 
 def bad_request(message: str) -> StatusError:

@@ -6,14 +6,22 @@ those unknown fields, and the type errors found. The caller decides by the
 request's fieldValidation: Strict refuses unknown fields, Warn (the
 default) reports them in Warning headers, Ignore drops them silently;
 type errors are always refused, as decoding into typed structs would fail.
+
+Timestamps (meta/v1 Time and MicroTime) are decoded as Go decodes them and
+kept in the one form Kubernetes writes them: UTC with a "Z", to the second
+for Time and to the microsecond for MicroTime, which must be given with
+exactly six fraction digits.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from kubelite.api.schema import Schema, resolve
+from kubelite.api.meta import MICRO_TIME, TIME
+from kubelite.api.schema import REF_PREFIX, Schema, resolve
 
 _JSON_TYPES = {
     dict: "object",
@@ -44,10 +52,47 @@ def _type_error(out: Decoded, path: str, value: Any, want: str) -> None:
     out.type_errors.append(f"{path or '.'}: expected {want}, got {got}")
 
 
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|([+-])(\d{2}):(\d{2}))")
+_LAYOUTS = {TIME: "2006-01-02T15:04:05Z07:00", MICRO_TIME: "2006-01-02T15:04:05.000000Z07:00"}
+
+
+def canonical_time(text: str, micro: bool) -> str | None:
+    """`text` as Kubernetes writes a Time (micro=False) or a MicroTime, or
+    None where Go's parser refuses it."""
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone, sign, zh, zm = m.groups()
+    if micro and (fraction is None or len(fraction) != 6):
+        return None
+    offset = timedelta(0) if zone == "Z" else (
+        (1 if sign == "+" else -1) * timedelta(hours=int(zh), minutes=int(zm)))
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                          int(second), int((fraction or "0")[:6].ljust(6, "0")),
+                          tzinfo=timezone(offset)).astimezone(UTC)
+    except ValueError:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time_kind(schema: Schema) -> str | None:
+    """TIME or MICRO_TIME when the field's schema names one of them."""
+    target = schema.get("$ref")
+    if target is None and len(schema.get("allOf", ())) == 1:
+        target = schema["allOf"][0].get("$ref")
+    name = (target or "").removeprefix(REF_PREFIX)
+    return name if name in _LAYOUTS else None
+
+
 def _walk(value: Any, schema: Schema, path: str, out: Decoded) -> Any:
-    schema = resolve(schema)
     if value is None:
         return None  # null reads as "unset" for every field, as in the typed decoder
+    kind_of_time = _time_kind(schema)
+    if kind_of_time is not None:
+        return _walk_time(value, kind_of_time, path, out)
+    schema = resolve(schema)
     if schema.get("x-kubernetes-int-or-string"):
         if isinstance(value, bool) or not isinstance(value, int | str):
             _type_error(out, path, value, "integer or string")
@@ -81,6 +126,17 @@ def _walk(value: Any, schema: Schema, path: str, out: Decoded) -> Any:
         if not isinstance(value, bool):
             _type_error(out, path, value, "boolean")
     return value
+
+
+def _walk_time(value: Any, kind: str, path: str, out: Decoded) -> Any:
+    if not isinstance(value, str):
+        _type_error(out, path, value, "string")
+        return value
+    canonical = canonical_time(value, micro=kind == MICRO_TIME)
+    if canonical is None:
+        out.type_errors.append(f'{path or "."}: parsing time "{value}" as "{_LAYOUTS[kind]}"')
+        return value
+    return canonical
 
 
 def _walk_object(value: dict, schema: Schema, path: str, out: Decoded) -> dict:

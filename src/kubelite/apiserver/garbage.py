@@ -12,9 +12,8 @@ controller manager to hold the collector.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kubelite.api.resource import Resource
@@ -33,14 +32,33 @@ def owned_by(obj: Obj, uid: str) -> bool:
     return any(ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or [])
 
 
-def without_owner(obj: Obj, uid: str) -> Obj:
-    out = copy.deepcopy(obj)
-    refs = [r for r in out["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
-    if refs:
-        out["metadata"]["ownerReferences"] = refs
-    else:
-        out["metadata"].pop("ownerReferences", None)
-    return out
+def without_owner(uid: str) -> Callable[[Obj], Obj]:
+    """A change that drops the owner reference to `uid`."""
+
+    def drop(obj: Obj) -> Obj:
+        refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+        if refs:
+            obj["metadata"]["ownerReferences"] = refs
+        else:
+            obj["metadata"].pop("ownerReferences", None)
+        return obj
+
+    return drop
+
+
+def cascade_done(uid: str) -> Callable[[Obj], Obj]:
+    """A change that drops the cascading-delete finalizers of the object
+    with `uid` (not of another one created since under its name)."""
+
+    def drop(obj: Obj) -> Obj:
+        meta = obj["metadata"]
+        if meta.get("uid") == uid:
+            meta["finalizers"] = [
+                f for f in meta.get("finalizers") or [] if f not in (ORPHAN, FOREGROUND)
+            ]
+        return obj
+
+    return drop
 
 
 class GarbageCollector:
@@ -102,25 +120,29 @@ class GarbageCollector:
         dependents = await self._dependents(owner)
         if ORPHAN in finalizers:
             for dep_res, dep in dependents:
-                await self._store(dep_res, without_owner(dep, uid))
-            dependents = []
+                meta = dep["metadata"]
+                await self._ignoring_gone(self.registry.guaranteed_update(
+                    dep_res, meta.get("namespace"), meta["name"], without_owner(uid), Options()))
         elif FOREGROUND in finalizers:
             for dep_res, dep in dependents:
                 meta = dep["metadata"]
                 if not meta.get("deletionTimestamp"):
-                    await self.registry.delete(dep_res, meta.get("namespace"), meta["name"],
-                                               Options(propagation="Foreground"))
+                    await self._ignoring_gone(self.registry.delete(
+                        dep_res, meta.get("namespace"), meta["name"],
+                        Options(propagation="Foreground")))
             if dependents:
                 return False
         else:
             return True
-        updated = copy.deepcopy(owner)
-        updated["metadata"]["finalizers"] = [
-            f for f in finalizers if f not in (ORPHAN, FOREGROUND)
-        ]
-        await self.registry.update(res, namespace, name, updated, Options())
+        await self._ignoring_gone(self.registry.guaranteed_update(
+            res, namespace, name, cascade_done(uid), Options()))
         return True
 
-    async def _store(self, res: Resource, obj: Obj) -> None:
-        meta = obj["metadata"]
-        await self.registry.update(res, meta.get("namespace"), meta["name"], obj, Options())
+    @staticmethod
+    async def _ignoring_gone(write: Awaitable[Obj]) -> None:
+        """A write to an object that may have been deleted meanwhile."""
+        try:
+            await write
+        except errors.StatusError as e:
+            if e.reason != "NotFound":
+                raise

@@ -17,15 +17,16 @@ from kubelite.api.resource import REGISTRY, Resource
 from kubelite.apiserver import errors
 from kubelite.apiserver.allocators import ServiceAllocator
 from kubelite.apiserver.app import API
-from kubelite.apiserver.authn import Authenticator, ensure_admin_token, load_token_file
+from kubelite.apiserver.authn import Authenticator, User, ensure_admin_token, load_token_file
 from kubelite.apiserver.authz import AllowAll
-from kubelite.apiserver.certs import ensure_pki, server_ssl_context
+from kubelite.apiserver.bootstrap import Bootstrap, first_service_ip
+from kubelite.apiserver.certs import Pki, PkiError, ensure_pki, server_ssl_context
 from kubelite.apiserver.crds import CustomResources
 from kubelite.apiserver.garbage import GarbageCollector
 from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
 from kubelite.apiserver.metrics import Metrics
-from kubelite.apiserver.namespaces import NamespaceCleaner, ensure_initial
-from kubelite.apiserver.registry import Options, Registry
+from kubelite.apiserver.namespaces import NamespaceCleaner
+from kubelite.apiserver.registry import Registry
 from kubelite.apiserver.storage import Storage
 
 log = logging.getLogger("kubelite.apiserver")
@@ -38,6 +39,7 @@ class Config:
     etcd_servers: list[str]
     secure_port: int
     bind_address: str
+    advertise_address: str
     service_cluster_ip_range: str
     service_node_port_range: tuple[int, int]
     token_auth_file: str | None
@@ -67,6 +69,13 @@ def _cidr(text: str) -> str:
     return text
 
 
+def _ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def parse(argv: list[str]) -> Config:
     p = argparse.ArgumentParser(
         prog="kubelite apiserver", description="The Kubernetes API over an etcd v3 store."
@@ -75,6 +84,9 @@ def parse(argv: list[str]) -> Config:
                    help="comma-separated etcd client URLs")
     p.add_argument("--secure-port", type=int, default=6443)
     p.add_argument("--bind-address", default="127.0.0.1")
+    p.add_argument("--advertise-address", type=_ip,
+                   help="the address the kubernetes Service's endpoints give for this "
+                   "server (default: --bind-address, or 127.0.0.1 when that is unspecified)")
     p.add_argument("--service-cluster-ip-range", type=_cidr, default="10.96.0.0/12")
     p.add_argument("--service-node-port-range", type=_port_range, default=(30000, 32767))
     p.add_argument("--token-auth-file")
@@ -86,6 +98,8 @@ def parse(argv: list[str]) -> Config:
         etcd_servers=[s.strip() for s in a.etcd_servers.split(",") if s.strip()],
         secure_port=a.secure_port,
         bind_address=a.bind_address,
+        advertise_address=a.advertise_address or (
+            "127.0.0.1" if a.bind_address in ("0.0.0.0", "::") else a.bind_address),
         service_cluster_ip_range=a.service_cluster_ip_range,
         service_node_port_range=a.service_node_port_range,
         token_auth_file=a.token_auth_file,
@@ -96,76 +110,97 @@ def parse(argv: list[str]) -> Config:
 
 
 CRDS = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+# In-flight requests get this long to finish when the server stops; open
+# watches are ended at once.
+SHUTDOWN_GRACE_SECONDS = 1.0
+# Leaving the kubernetes Service's endpoints on the way out may take this
+# long; a store that is already gone is not waited for.
+LEAVE_SECONDS = 2.0
 
 
 def builtin_resources() -> list[Resource]:
     return list(REGISTRY.values())
 
 
-def _first_service_ip(cidr: str) -> str:
-    return str(ipaddress.ip_network(cidr, strict=False).network_address + 1)
-
-
-async def ensure_kubernetes_service(registry: Registry, cfg: Config) -> None:
-    """The `kubernetes` service in `default` that points at this server."""
-    service = {
-        "metadata": {"name": "kubernetes", "labels": {"component": "apiserver",
-                                                      "provider": "kubernetes"}},
-        "spec": {
-            "clusterIP": _first_service_ip(cfg.service_cluster_ip_range),
-            "ports": [{"name": "https", "port": 443, "protocol": "TCP",
-                       "targetPort": cfg.secure_port}],
-            "sessionAffinity": "None",
-            "type": "ClusterIP",
-        },
-    }
-    endpoints = {
-        "metadata": {"name": "kubernetes"},
-        "subsets": [{
-            "addresses": [{"ip": cfg.bind_address if cfg.bind_address != "0.0.0.0"
-                           else "127.0.0.1"}],
-            "ports": [{"name": "https", "port": cfg.secure_port, "protocol": "TCP"}],
-        }],
-    }
-    for plural, body in (("services", service), ("endpoints", endpoints)):
-        try:
-            await registry.create(REGISTRY[("", "v1", plural)], "default", body, Options())
-        except errors.StatusError as e:
-            if e.reason != "AlreadyExists":
-                raise
+class StartupError(Exception):
+    """The API server cannot start; the message says why, in one line."""
 
 
 async def serve(cfg: Config, stop: asyncio.Event) -> None:
-    os.makedirs(cfg.data_dir, mode=0o700, exist_ok=True)
-    hosts = [_first_service_ip(cfg.service_cluster_ip_range)]
-    if cfg.bind_address not in ("0.0.0.0", "127.0.0.1", "::"):
-        hosts.append(cfg.bind_address)
-    pki = ensure_pki(cfg.data_dir, hosts)
-    ensure_admin_token(cfg.data_dir)
-    tokens = load_token_file(os.path.join(cfg.data_dir, "tokens.csv"))
-    if cfg.token_auth_file:
-        tokens = {**tokens, **load_token_file(cfg.token_auth_file)}
-    storage = await Storage.connect(cfg.etcd_servers)
+    try:
+        os.makedirs(cfg.data_dir, mode=0o700, exist_ok=True)
+        hosts = [first_service_ip(cfg.service_cluster_ip_range)]
+        hosts += [a for a in dict.fromkeys((cfg.bind_address, cfg.advertise_address))
+                  if a not in ("0.0.0.0", "127.0.0.1", "::")]
+        pki = ensure_pki(cfg.data_dir, hosts)
+        ensure_admin_token(cfg.data_dir)
+        tokens = load_token_file(os.path.join(cfg.data_dir, "tokens.csv"))
+        if cfg.token_auth_file:
+            tokens = {**tokens, **load_token_file(cfg.token_auth_file)}
+        storage = await Storage.connect(cfg.etcd_servers)
+    except (PkiError, ValueError, OSError) as e:  # ConnectionError is an OSError
+        raise StartupError(str(e)) from e
+    try:
+        await _serve(cfg, stop, storage, pki, tokens)
+    finally:
+        await storage.close()
+
+
+async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
+                 tokens: dict[str, User]) -> None:
     registry = Registry(storage)
-    registry.admission[("", "services")] = ServiceAllocator(
-        storage, cfg.service_cluster_ip_range, cfg.service_node_port_range
-    )
+    allocator = ServiceAllocator(storage, cfg.service_cluster_ip_range,
+                                 cfg.service_node_port_range)
+    registry.admission[("", "services")] = allocator
     custom = CustomResources(registry, builtin_resources, REGISTRY[CRDS])
     registry.admission[(CRDS[0], CRDS[2])] = custom
     await custom.sync()
-    namespaces = REGISTRY[("", "v1", "namespaces")]
-    await ensure_initial(registry, namespaces)
-    await ensure_kubernetes_service(registry, cfg)
     host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
     address = f"{host}:{cfg.secure_port}"
+    bootstrap = Bootstrap(registry, storage, cfg.service_cluster_ip_range,
+                          cfg.advertise_address, cfg.secure_port)
+    await bootstrap.start()
     metrics = Metrics()
     storage.observer = metrics.observe_store
     api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, metrics)
-    runner = web.AppRunner(api.app(), access_log=None, handle_signals=False)
+    runner = web.AppRunner(api.app(), access_log=None, handle_signals=False,
+                           shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port,
                        ssl_context=server_ssl_context(pki, cfg.client_ca_file))
-    await site.start()
+    try:
+        await site.start()
+        _write_kubeconfigs(cfg, pki, address)
+        log.info("apiserver: serving https://%s (etcd %s); admin kubeconfig %s; admin token "
+                 "in %s", address, ",".join(cfg.etcd_servers),
+                 os.path.join(cfg.data_dir, "admin.kubeconfig"),
+                 os.path.join(cfg.data_dir, "tokens.csv"))
+        collector = GarbageCollector(registry, custom.resources)
+        registry.marked_listeners.append(collector.marked)
+        namespaces = REGISTRY[("", "v1", "namespaces")]
+        background = [
+            asyncio.create_task(NamespaceCleaner(registry, custom.resources, namespaces).run()),
+            asyncio.create_task(collector.run()),
+            asyncio.create_task(custom.run()),
+            asyncio.create_task(bootstrap.run()),
+            asyncio.create_task(allocator.run_repair(registry)),
+        ]
+        try:
+            await stop.wait()
+        finally:
+            log.info("apiserver: shutting down")
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+    finally:
+        await runner.cleanup()
+    try:
+        await asyncio.wait_for(bootstrap.stop(), LEAVE_SECONDS)
+    except (TimeoutError, errors.StatusError) as e:
+        log.warning("apiserver: could not leave the kubernetes endpoints: %s", e)
+
+
+def _write_kubeconfigs(cfg: Config, pki: Pki, address: str) -> None:
     with open(pki.ca_cert, "rb") as f:
         ca = f.read()
     with open(pki.admin_cert, "rb") as f:
@@ -176,24 +211,3 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
     write_kubeconfig(os.path.join(cfg.data_dir, "admin.kubeconfig"), kubeconfig)
     if cfg.write_kubeconfig:
         write_kubeconfig(cfg.write_kubeconfig, kubeconfig)
-    log.info("apiserver: serving https://%s (etcd %s); admin kubeconfig %s; admin token in %s",
-             address, ",".join(cfg.etcd_servers),
-             os.path.join(cfg.data_dir, "admin.kubeconfig"),
-             os.path.join(cfg.data_dir, "tokens.csv"))
-    collector = GarbageCollector(registry, custom.resources)
-    registry.marked_listeners.append(collector.marked)
-    background = [
-        asyncio.create_task(NamespaceCleaner(registry, custom.resources, namespaces).run()),
-        asyncio.create_task(collector.run()),
-        asyncio.create_task(custom.run()),
-    ]
-    try:
-        await stop.wait()
-    finally:
-        log.info("apiserver: shutting down")
-        for task in background:
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
-        await runner.cleanup()
-        await storage.close()
-

@@ -1,8 +1,6 @@
-"""Namespaces' life: the ones every cluster starts with, and the clean-up
-that empties a terminating namespace and then lets it go.
-
-The clean-up is what Kubernetes' namespace controller does; it runs inside
-the API server until kubelite has a controller manager to hold it.
+"""The clean-up that empties a terminating namespace and then lets it go,
+as Kubernetes' namespace controller does; it runs inside the API server
+until kubelite has a controller manager to hold it.
 """
 
 from __future__ import annotations
@@ -17,19 +15,8 @@ from kubelite.apiserver.registry import Options, Registry
 
 log = logging.getLogger("kubelite.apiserver")
 
-INITIAL = ("default", "kube-system", "kube-public", "kube-node-lease")
 FINALIZER = "kubernetes"
 POLL_SECONDS = 1.0
-
-
-async def ensure_initial(registry: Registry, namespaces: Resource) -> None:
-    for name in INITIAL:
-        try:
-            await registry.create(namespaces, None, {"metadata": {"name": name}}, Options())
-            log.info("apiserver: created namespace %s", name)
-        except errors.StatusError as e:
-            if e.reason != "AlreadyExists":
-                raise
 
 
 class NamespaceCleaner:
@@ -62,8 +49,8 @@ class NamespaceCleaner:
             left += len((await self.registry.list(res, name, Options()))["items"])
         if left:
             return
-        finalizers = [f for f in ns.get("spec", {}).get("finalizers") or [] if f != FINALIZER]
-        if finalizers != (ns.get("spec", {}).get("finalizers") or []):
-            ns.setdefault("spec", {})["finalizers"] = finalizers
-            await self.registry.finalize_namespace(self.namespaces, ns, Options())
+        if FINALIZER in (ns.get("spec", {}).get("finalizers") or []):
+            await self.registry.finalize_namespace(
+                self.namespaces, name, lambda have: [f for f in have if f != FINALIZER],
+                Options())
             log.info("apiserver: namespace %s is empty and finalized", name)

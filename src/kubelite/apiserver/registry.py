@@ -9,12 +9,13 @@ few admission steps that need the store (namespaces, service addresses).
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from kubelite.api import meta as api_meta
-from kubelite.api.resource import Cause, Resource
+from kubelite.api.resource import Cause, Resource, with_zero_fields
 from kubelite.api.schema import DEFINITIONS
 from kubelite.api.selectors import (
     parse_field_selector,
@@ -23,7 +24,12 @@ from kubelite.api.selectors import (
 from kubelite.apiserver import errors, objectmeta
 from kubelite.apiserver.fieldvalidation import check
 from kubelite.apiserver.patch import PatchError, json_patch, merge_patch, strategic
-from kubelite.apiserver.storage import Storage, WatchEvent
+from kubelite.apiserver.storage import (
+    RevisionChanged,
+    Storage,
+    WatchEvent,
+    too_large_resource_version,
+)
 
 Obj = dict[str, Any]
 
@@ -31,6 +37,10 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
+# How long a write keeps retrying after losing races to other writers (as
+# long as kube-apiserver lets a request run); each lost race means another
+# write went through.
+RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -50,22 +60,40 @@ class Options:
     preconditions: dict = field(default_factory=dict)
     allow_bookmarks: bool = False
     timeout_seconds: int | None = None
-    send_initial_events: bool = False
+    send_initial_events: bool | None = None  # None: not given
     warnings: list[str] = field(default_factory=list)
 
 
-class Admission(Protocol):
+class Admission:
     """Steps a kind needs beyond its declaration, which use the store
-    (e.g. giving a service its addresses). Run before the write they
-    belong to; `after_update` and `on_delete` after it."""
+    (giving a service its addresses, serving a CRD's resources). `admit_*`
+    run before the write they belong to and may change the object; after a
+    write that failed, `*_failed` undo what they did; `after_*` run once the
+    write is stored. The defaults do nothing."""
 
-    async def on_create(self, res: Resource, obj: Obj, dry_run: bool) -> None: ...
+    async def admit_create(self, res: Resource, obj: Obj, dry_run: bool) -> None:
+        return None
 
-    async def on_update(self, res: Resource, obj: Obj, old: Obj, dry_run: bool) -> None: ...
+    async def create_failed(self, obj: Obj) -> None:
+        return None
 
-    async def after_update(self, obj: Obj, old: Obj) -> None: ...
+    async def after_create(self, obj: Obj) -> None:
+        return None
 
-    async def on_delete(self, res: Resource, obj: Obj) -> None: ...
+    async def admit_update(self, res: Resource, obj: Obj, old: Obj, dry_run: bool) -> None:
+        return None
+
+    async def update_failed(self, obj: Obj, old: Obj) -> None:
+        return None
+
+    async def after_update(self, obj: Obj, old: Obj) -> None:
+        return None
+
+    async def after_delete(self, res: Resource, obj: Obj) -> None:
+        return None
+
+
+NO_ADMISSION = Admission()
 
 
 class Registry:
@@ -81,11 +109,60 @@ class Registry:
     def key(res: Resource, namespace: str | None, name: str) -> str:
         return res.key_prefix(namespace) + name
 
-    async def _must_get(self, res: Resource, namespace: str | None, name: str) -> Obj:
+    def _admission(self, res: Resource) -> Admission:
+        return self.admission.get((res.group, res.plural), NO_ADMISSION)
+
+    @staticmethod
+    def served(res: Resource, stored: Obj) -> Obj:
+        """A stored object as `res` serves it: in its API's shape (when the
+        store holds another's), with the zero-valued status fields
+        Kubernetes' serialization always writes."""
+        obj = res.from_stored(stored) if res.from_stored else stored
+        if res.zero_status is not None:
+            status = obj.get("status")
+            if status is None or isinstance(status, dict):
+                obj["status"] = with_zero_fields(status or {}, res.zero_status)
+        return obj
+
+    @staticmethod
+    def _stored(res: Resource, obj: Obj) -> Obj:
+        return res.to_stored(obj) if res.to_stored else obj
+
+    async def _read(self, res: Resource, namespace: str | None, name: str) -> Obj:
         obj = await self.storage.get(self.key(res, namespace, name))
         if obj is None:
             raise errors.not_found(res.plural, name, res.group)
-        return obj
+        return self.served(res, obj)
+
+    async def _write(self, res: Resource, namespace: str | None, name: str, obj: Obj,
+                     revision: str) -> Obj:
+        """Store `obj` if the stored object is still at `revision`; raises
+        RevisionChanged if another writer came first."""
+        stored = await self.storage.update(
+            self.key(res, namespace, name), self._stored(res, obj), int(revision),
+            resource=res.plural, name=name, group=res.group,
+        )
+        return self.served(res, stored)
+
+    async def _retrying(
+        self, res: Resource, namespace: str | None, name: str,
+        attempt: Callable[[Obj], Awaitable[Obj]], expected: str | None = None,
+    ) -> Obj:
+        """Kubernetes' GuaranteedUpdate: read the object, make one `attempt`
+        at changing it, and when another writer got in between (the attempt
+        raised RevisionChanged), try again on the fresh object. Only a
+        resourceVersion the client named (`expected`) answers 409 once it no
+        longer holds."""
+        deadline = time.monotonic() + RETRY_SECONDS
+        while True:
+            old = await self._read(res, namespace, name)
+            if expected and expected != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+            try:
+                return await attempt(old)
+            except RevisionChanged:
+                if expected or time.monotonic() > deadline:
+                    raise
 
     def _decode(self, res: Resource, body: Any, opts: Options) -> Obj:
         """Check a body against the kind's schema; apply fieldValidation."""
@@ -117,7 +194,14 @@ class Registry:
             raise errors.bad_request(
                 f"the kind in the data ({kind}) does not match the expected kind ({res.kind})"
             )
-        obj["apiVersion"], obj["kind"] = res.group_version, res.kind
+        # In the order Go writes the struct: type, metadata, the rest, status.
+        ordered = {"kind": res.kind, "apiVersion": res.group_version,
+                   "metadata": obj.get("metadata", {})}
+        ordered.update((k, v) for k, v in obj.items() if k not in (*ordered, "status"))
+        if obj.get("status") is not None:
+            ordered["status"] = obj["status"]
+        obj.clear()
+        obj.update(ordered)
 
     def _validate(self, res: Resource, obj: Obj, old: Obj | None) -> None:
         causes = (
@@ -174,28 +258,30 @@ class Registry:
         self._validate(res, obj, None)
         name = obj["metadata"]["name"]
         await self._check_namespace(res, namespace, name)
-        admission = self.admission.get((res.group, res.plural))
-        if admission is not None:
-            await admission.on_create(res, obj, opts.dry_run)
+        admission = self._admission(res)
+        await admission.admit_create(res, obj, opts.dry_run)
         if opts.dry_run:
-            return obj
+            return self.served(res, obj)
         try:
-            return await self.storage.create(
-                self.key(res, namespace, name), obj, resource=res.plural, name=name,
-                group=res.group,
+            stored = await self.storage.create(
+                self.key(res, namespace, name), self._stored(res, obj), resource=res.plural,
+                name=name, group=res.group,
             )
         except BaseException:
-            if admission is not None:
-                await admission.on_delete(res, obj)
+            await admission.create_failed(obj)
             raise
+        created = self.served(res, stored)
+        await admission.after_create(created)
+        return created
 
     # -------------------------------------------------------------- read
 
     async def get(self, res: Resource, namespace: str | None, name: str) -> Obj:
-        return await self._must_get(res, namespace, name)
+        return await self._read(res, namespace, name)
 
     def predicate(self, res: Resource, opts: Options) -> Callable[[Obj], bool] | None:
-        """The label and field selectors of a request as one test, or None."""
+        """The label and field selectors of a request as one test of an
+        object as `res` serves it, or None."""
         tests: list[Callable[[Obj], bool]] = []
         if opts.label_selector:
             try:
@@ -223,6 +309,16 @@ class Registry:
             return None
         return lambda o: all(t(o) for t in tests)
 
+    def _stored_predicate(
+        self, res: Resource, opts: Options
+    ) -> Callable[[Obj], bool] | None:
+        """The request's selectors as a test of stored objects."""
+        predicate = self.predicate(res, opts)
+        if predicate is None or res.from_stored is None:
+            return predicate
+        convert = res.from_stored
+        return lambda stored: predicate(convert(stored))
+
     async def list(self, res: Resource, namespace: str | None, opts: Options) -> Obj:
         revision = _list_revision(opts)
         result = await self.storage.list(
@@ -230,8 +326,11 @@ class Registry:
             limit=opts.limit,
             continue_token=opts.continue_token,
             revision=revision,
-            predicate=self.predicate(res, opts),
+            predicate=self._stored_predicate(res, opts),
         )
+        wanted = _not_older_than(opts)
+        if wanted > result.revision:
+            raise too_large_resource_version(wanted, result.revision)
         metadata: Obj = {"resourceVersion": str(result.revision)}
         if result.continue_token:
             metadata["continue"] = result.continue_token
@@ -241,7 +340,7 @@ class Registry:
             "kind": res.list_kind,
             "apiVersion": res.group_version,
             "metadata": metadata,
-            "items": result.items,
+            "items": [self.served(res, item) for item in result.items],
         }
 
     # -------------------------------------------------------------- update
@@ -255,6 +354,8 @@ class Registry:
         opts: Options,
         subresource: str | None = None,
     ) -> Obj:
+        """A PUT: replace the object with `body`; with a resourceVersion in
+        the body only while the object is still at it."""
         obj = self._decode(res, body, opts)
         self._check_type(res, obj)
         meta = obj.setdefault("metadata", {})
@@ -266,11 +367,32 @@ class Registry:
         meta["name"] = name
         if res.namespaced:
             meta["namespace"] = namespace
-        old = await self._must_get(res, namespace, name)
-        expected = meta.get("resourceVersion")
-        if expected and expected != old["metadata"]["resourceVersion"]:
-            raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
-        return await self._store_update(res, namespace, name, obj, old, opts, subresource)
+        return await self.guaranteed_update(
+            res, namespace, name, lambda old: copy.deepcopy(obj), opts, subresource,
+            expected=meta.get("resourceVersion"),
+        )
+
+    async def guaranteed_update(
+        self,
+        res: Resource,
+        namespace: str | None,
+        name: str,
+        mutate: Callable[[Obj], Obj],
+        opts: Options,
+        subresource: str | None = None,
+        expected: str | None = None,
+    ) -> Obj:
+        """Change an object through the update path (admission, defaults,
+        validation): `mutate` gets a private copy of the current object and
+        returns the new one, and is called again on the fresh object when
+        another writer got in first."""
+
+        async def attempt(old: Obj) -> Obj:
+            return await self._store_update(
+                res, namespace, name, mutate(copy.deepcopy(old)), old, opts, subresource
+            )
+
+        return await self._retrying(res, namespace, name, attempt, expected)
 
     async def _store_update(
         self,
@@ -282,28 +404,29 @@ class Registry:
         opts: Options,
         subresource: str | None,
     ) -> Obj:
-        admission = self.admission.get((res.group, res.plural))
+        admission = self._admission(res)
         if subresource == "status":
             obj = objectmeta.prepare_status_update(obj, old)
         else:
             objectmeta.prepare_update(obj, old, keep_status=res.status_subresource,
                                       annotations_bump=res.annotations_bump_generation)
-            if admission is not None:
-                await admission.on_update(res, obj, old, opts.dry_run)
+            await admission.admit_update(res, obj, old, opts.dry_run)
         res.default(obj)
-        self._validate(res, obj, old)
-        if opts.dry_run:
-            return obj
-        if obj == old:
-            return old
-        updated = await self.storage.update(
-            self.key(res, namespace, name), obj, int(old["metadata"]["resourceVersion"]),
-            resource=res.plural, name=name, group=res.group,
-        )
-        if admission is not None:
-            await admission.after_update(updated, old)
+        try:
+            self._validate(res, obj, old)
+            if opts.dry_run:
+                return obj
+            if obj == old:
+                return old
+            updated = await self._write(res, namespace, name, obj,
+                                        old["metadata"]["resourceVersion"])
+        except BaseException:
+            if subresource != "status":
+                await admission.update_failed(obj, old)
+            raise
+        await admission.after_update(updated, old)
         if _finished_deleting(updated):
-            return await self._remove(res, namespace, name, updated)
+            return await self._remove_finished(res, namespace, name, updated)
         return updated
 
     # -------------------------------------------------------------- patch
@@ -318,9 +441,12 @@ class Registry:
         opts: Options,
         subresource: str | None = None,
     ) -> Obj:
-        for _ in range(16):
-            old = await self._must_get(res, namespace, name)
-            new = apply_patch(res, copy.deepcopy(old), patch_type, patch)
+        """Apply a patch to the current object; when another writer got in
+        first, to the fresh object again (unless the patch names the
+        resourceVersion it was made against)."""
+
+        def patched(old: Obj) -> Obj:
+            new = apply_patch(res, old, patch_type, patch)
             try:
                 obj = self._decode(res, new, opts)
             except errors.StatusError as e:
@@ -329,87 +455,104 @@ class Registry:
                     "FieldValueInvalid", f"Invalid value: {e.message}", "patch")], res.group
                 ) from None
             self._check_type(res, obj)
-            obj["metadata"]["name"] = name
+            meta = obj["metadata"]
+            meta["name"] = name
             if res.namespaced:
-                obj["metadata"]["namespace"] = namespace
-            expected = obj["metadata"].get("resourceVersion")
-            if expected and expected != old["metadata"]["resourceVersion"]:
-                if _patch_sets_resource_version(patch_type, patch):
-                    raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
-            obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-            try:
-                return await self._store_update(
-                    res, namespace, name, obj, old, opts, subresource
-                )
-            except errors.StatusError as e:
-                if e.reason != "Conflict" or _patch_sets_resource_version(patch_type, patch):
-                    raise
-        raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+                meta["namespace"] = namespace
+            if meta.get("resourceVersion") != old["metadata"]["resourceVersion"] and (
+                _patch_sets_resource_version(patch_type, patch)
+            ):
+                raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+            return obj
+
+        return await self.guaranteed_update(res, namespace, name, patched, opts, subresource)
 
     # -------------------------------------------------------------- delete
 
     async def delete(self, res: Resource, namespace: str | None, name: str, opts: Options) -> Obj:
-        old = await self._must_get(res, namespace, name)
-        uid = opts.preconditions.get("uid")
-        if uid and uid != old["metadata"].get("uid"):
-            raise errors.conflict(
-                res.plural, name,
-                f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                f"{old['metadata'].get('uid')}", res.group,
-            )
-        rv = opts.preconditions.get("resourceVersion")
-        if rv and rv != old["metadata"]["resourceVersion"]:
-            raise errors.conflict(
-                res.plural, name,
-                f"Precondition failed: ResourceVersion in precondition: {rv}, "
-                f"ResourceVersion in object meta: {old['metadata']['resourceVersion']}",
-                res.group,
-            )
-        marked = deletion_marks(res, old, opts)
-        if opts.dry_run:
-            return marked or old
-        if marked is not None:
-            updated = await self.storage.update(
-                self.key(res, namespace, name), marked, int(old["metadata"]["resourceVersion"]),
-                resource=res.plural, name=name, group=res.group,
-            )
-            if not _finished_deleting(updated):
-                for listener in self.marked_listeners:
-                    listener(res, updated)
-                return updated
-            old = updated
-        return await self._remove(res, namespace, name, old)
+        """Start (or finish) deleting an object. Writers changing it in the
+        meantime make the delete look again, never fail; only the client's
+        preconditions (uid, resourceVersion) can."""
 
-    async def _remove(self, res: Resource, namespace: str | None, name: str, old: Obj) -> Obj:
-        gone = await self.storage.delete(
-            self.key(res, namespace, name), int(old["metadata"]["resourceVersion"]),
+        async def attempt(old: Obj) -> Obj:
+            check_preconditions(res, name, old, opts.preconditions)
+            marked = deletion_marks(res, old, opts)
+            if opts.dry_run:
+                return marked or old
+            if marked is None:
+                return await self._remove(res, namespace, name, old)
+            updated = await self._write(res, namespace, name, marked,
+                                        old["metadata"]["resourceVersion"])
+            if _finished_deleting(updated):
+                return await self._remove(res, namespace, name, updated)
+            for listener in self.marked_listeners:
+                listener(res, updated)
+            return updated
+
+        return await self._retrying(res, namespace, name, attempt)
+
+    async def _remove(self, res: Resource, namespace: str | None, name: str, obj: Obj) -> Obj:
+        """Remove an object if it is still as read (else RevisionChanged);
+        its last state."""
+        gone = self.served(res, await self.storage.delete(
+            self.key(res, namespace, name), int(obj["metadata"]["resourceVersion"]),
             resource=res.plural, name=name, group=res.group,
-        )
-        admission = self.admission.get((res.group, res.plural))
-        if admission is not None:
-            await admission.on_delete(res, gone)
+        ))
+        await self._admission(res).after_delete(res, gone)
         return gone
 
-    async def bind(self, res: Resource, namespace: str | None, name: str, obj: Obj,
-                   opts: Options) -> Obj:
+    async def _remove_finished(self, res: Resource, namespace: str | None, name: str,
+                               obj: Obj) -> Obj:
+        """Remove an object a write has left with nothing to wait for. If it
+        changed since, look again: it goes unless a finalizer or grace period
+        came back, or another request has removed it already."""
+        while True:
+            try:
+                try:
+                    return await self._remove(res, namespace, name, obj)
+                except RevisionChanged:
+                    obj = await self._read(res, namespace, name)
+            except errors.StatusError as e:
+                if e.reason == "NotFound":
+                    return obj
+                raise
+            if not _finished_deleting(obj):
+                return obj
+
+    async def bind(self, res: Resource, namespace: str | None, name: str,
+                   mutate: Callable[[Obj], Obj], opts: Options) -> Obj:
         """Store a change the server makes on a client's behalf (a pod's
         binding to a node), past the checks an update through the main
-        resource gets."""
-        if opts.dry_run:
-            return obj
-        return await self.storage.update(
-            self.key(res, namespace, name), obj, int(obj["metadata"]["resourceVersion"]),
-            resource=res.plural, name=name, group=res.group,
-        )
+        resource gets; `mutate` may refuse by raising."""
 
-    async def finalize_namespace(self, res: Resource, ns: Obj, opts: Options) -> Obj:
-        """Store a namespace's spec.finalizers; a terminating namespace whose
-        finalizers are all done is removed."""
-        name = ns["metadata"]["name"]
-        stored = await self.bind(res, None, name, ns, opts)
-        if opts.dry_run or not _finished_deleting(stored):
+        async def attempt(old: Obj) -> Obj:
+            new = mutate(copy.deepcopy(old))
+            if opts.dry_run:
+                return new
+            return await self._write(res, namespace, name, new,
+                                     old["metadata"]["resourceVersion"])
+
+        return await self._retrying(res, namespace, name, attempt)
+
+    async def finalize_namespace(
+        self, res: Resource, name: str, finalizers: Callable[[list[str]], list[str]],
+        opts: Options, expected: str | None = None,
+    ) -> Obj:
+        """Change a namespace's spec.finalizers (`finalizers` gets the current
+        ones); a terminating namespace whose finalizers are all done is
+        removed."""
+
+        async def attempt(ns: Obj) -> Obj:
+            spec = ns.setdefault("spec", {})
+            spec["finalizers"] = finalizers(list(spec.get("finalizers") or []))
+            if opts.dry_run:
+                return ns
+            stored = await self._write(res, None, name, ns, ns["metadata"]["resourceVersion"])
+            if _finished_deleting(stored):
+                return await self._remove_finished(res, None, name, stored)
             return stored
-        return await self._remove(res, None, name, stored)
+
+        return await self._retrying(res, None, name, attempt, expected)
 
     async def delete_collection(
         self, res: Resource, namespace: str | None, opts: Options
@@ -430,24 +573,73 @@ class Registry:
 
     # -------------------------------------------------------------- watch
 
-    async def watch(
+    def watch(
         self, res: Resource, namespace: str | None, opts: Options
     ) -> AsyncIterator[WatchEvent]:
-        """Events for a watch request; with no resourceVersion (or "0"),
-        the current objects first as ADDED, as Kubernetes does."""
-        predicate = self.predicate(res, opts)
+        """Events for a watch request. A bad request (selectors, options) is
+        refused here, before any event; what fails later (a compacted
+        resourceVersion, a lost store) is raised by the iterator.
+
+        The current objects come first as ADDED when the client asks for
+        them (sendInitialEvents=true) or, as Kubernetes has always done, when
+        it gives no resourceVersion (or "0") and does not refuse them; after
+        those sent for sendInitialEvents, a BOOKMARK annotated
+        k8s.io/initial-events-end tells the client it has the whole state.
+        Other BOOKMARKs say which revision the stream has reached; the
+        client sees them only when it allows bookmarks."""
+        validate_watch_options(opts)
+        predicate = self._stored_predicate(res, opts)
         prefix = res.key_prefix(namespace)
         rv = opts.resource_version
-        if rv in ("", "0") or opts.send_initial_events:
-            listed = await self.storage.list(prefix, predicate=predicate,
-                                             revision=int(rv) if rv not in ("", "0") else 0)
-            for item in listed.items:
-                yield WatchEvent("ADDED", item, int(item["metadata"]["resourceVersion"]))
-            start = listed.revision
-        else:
-            start = _parse_rv(rv)
-        async for event in _filtered(self.storage.watch(prefix, start), predicate):
+        start = _parse_rv(rv) if rv else 0
+        initial = opts.send_initial_events
+        if initial is None:
+            initial = rv in ("", "0")
+        return self._served_events(res, _watch_events(
+            self.storage, prefix, start, predicate, initial,
+            end_bookmark=bool(opts.send_initial_events and opts.allow_bookmarks),
+        ))
+
+    async def _served_events(
+        self, res: Resource, events: AsyncIterator[WatchEvent]
+    ) -> AsyncIterator[WatchEvent]:
+        async for event in events:
+            if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                event = WatchEvent(
+                    event.type, self.served(res, event.object), event.revision,
+                    None if event.previous is None else self.served(res, event.previous),
+                )
             yield event
+
+
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+
+def bookmark(revision: int, initial_events_end: bool = False) -> WatchEvent:
+    meta: Obj = {"resourceVersion": str(revision)}
+    if initial_events_end:
+        meta["annotations"] = {INITIAL_EVENTS_END: "true"}
+    return WatchEvent("BOOKMARK", {"metadata": meta}, revision)
+
+
+async def _watch_events(
+    storage: Storage, prefix: str, start: int, predicate: Callable[[Obj], bool] | None,
+    initial: bool, end_bookmark: bool,
+) -> AsyncIterator[WatchEvent]:
+    """The initial objects (when asked for), then a BOOKMARK at the revision
+    the changes follow from (annotated when the client asked for the end of
+    the initial events; else it only tells the stream where it stands),
+    then the changes."""
+    if initial:
+        listed = await storage.list(prefix, predicate=predicate)
+        for item in listed.items:
+            yield WatchEvent("ADDED", item, int(item["metadata"]["resourceVersion"]))
+        start = max(start, listed.revision)
+    elif not start:
+        start = await storage.current_revision()
+    yield bookmark(start, initial_events_end=end_bookmark)
+    async for event in _filtered(storage.watch(prefix, start), predicate):
+        yield event
 
 
 def _filtered(
@@ -517,6 +709,49 @@ def _patch_sets_resource_version(patch_type: str, patch: Any) -> bool:
             for op in patch
         )
     return isinstance(patch, dict) and bool(patch.get("metadata", {}).get("resourceVersion"))
+
+
+def check_preconditions(res: Resource, name: str, obj: Obj, preconditions: Obj) -> None:
+    """A delete's preconditions, checked against the current object: 409
+    with Kubernetes' message when one no longer holds."""
+    meta = obj["metadata"]
+    uid = preconditions.get("uid")
+    if uid and uid != meta.get("uid"):
+        raise errors.conflict(
+            res.plural, name,
+            f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+            f"{meta.get('uid')}", res.group,
+        )
+    rv = preconditions.get("resourceVersion")
+    if rv and rv != meta["resourceVersion"]:
+        raise errors.conflict(
+            res.plural, name,
+            f"Precondition failed: ResourceVersion in precondition: {rv}, "
+            f"ResourceVersion in object meta: {meta['resourceVersion']}", res.group,
+        )
+
+
+def validate_watch_options(opts: Options) -> None:
+    """The combinations of watch options Kubernetes refuses: 422, as its
+    ListOptions validation words them."""
+    match, causes = opts.resource_version_match, []
+    if opts.send_initial_events is not None and match != "NotOlderThan":
+        causes.append(Cause("FieldValueForbidden", "Forbidden: sendInitialEvents requires "
+                            "setting resourceVersionMatch to NotOlderThan",
+                            "resourceVersionMatch"))
+    if match:
+        if opts.send_initial_events is None:
+            causes.append(Cause("FieldValueForbidden", "Forbidden: resourceVersionMatch is "
+                                "forbidden for watch unless sendInitialEvents is provided",
+                                "resourceVersionMatch"))
+        if match != "NotOlderThan":
+            causes.append(Cause("FieldValueNotSupported", f'Unsupported value: "{match}": '
+                                'supported values: "NotOlderThan"', "resourceVersionMatch"))
+        if opts.continue_token:
+            causes.append(Cause("FieldValueForbidden", "Forbidden: resourceVersionMatch is "
+                                "forbidden when continue is provided", "resourceVersionMatch"))
+    if causes:
+        raise errors.invalid("ListOptions", "", causes, "meta.k8s.io")
 
 
 def deletion_marks(res: Resource, obj: Obj, opts: Options) -> Obj | None:
@@ -601,6 +836,13 @@ def _parse_rv(rv: str) -> int:
     if value < 0:
         raise errors.bad_request(f"invalid resource version: {rv!r}")
     return value
+
+
+def _not_older_than(opts: Options) -> int:
+    """The revision a list must be at least as new as (0: any)."""
+    if opts.resource_version in ("", "0") or opts.continue_token:
+        return 0
+    return 0 if opts.resource_version_match == "Exact" else _parse_rv(opts.resource_version)
 
 
 def _list_revision(opts: Options) -> int:

@@ -128,6 +128,16 @@ class ContinueExpired(StatusError):
         return out
 
 
+class RevisionChanged(StatusError):
+    """409 Conflict: the object is no longer at the revision a write or
+    delete was conditioned on; another writer came first. The registry
+    retries on the fresh object unless its client named the revision."""
+
+    def __init__(self, resource: str, name: str, group: str, why: str) -> None:
+        err = conflict(resource, name, why, group)
+        super().__init__(err.code, err.reason, err.message, err.details)
+
+
 class _Compacted(Exception):
     """etcd: the revision asked for has been compacted."""
 
@@ -155,7 +165,7 @@ class Storage:
         self._timeout = timeout
         self._index = 0  # the endpoint in use
         self._channels: dict[int, grpc.aio.Channel] = {}
-        self._kv_stubs: dict[int, rpc_pb2_grpc.KVStub] = {}
+        self._stubs: dict[tuple[type, int], Any] = {}  # (stub class, endpoint) -> stub
         self._watches = _WatchMux(self)
         # Told (method, seconds) after every KV call, e.g. for metrics.
         self.observer: Callable[[str, float], None] | None = None
@@ -171,7 +181,7 @@ class Storage:
         failures = []
         for index, target in enumerate(storage._endpoints):
             try:
-                await storage._kv(index).Range(
+                await storage._stub(rpc_pb2_grpc.KVStub, index).Range(
                     rpc_pb2.RangeRequest(key=_PROBE_KEY, count_only=True),
                     timeout=timeout / len(endpoints), wait_for_ready=True,
                 )
@@ -189,7 +199,7 @@ class Storage:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
-        self._kv_stubs.clear()
+        self._stubs.clear()
 
     @property
     def watch_count(self) -> int:
@@ -319,8 +329,7 @@ class Storage:
         if not kvs:
             raise not_found(*_names(key, resource, name, group))
         if expected_rv is not None and kvs[0].mod_revision != expected_rv:
-            resource, name, group = _names(key, resource, name, group)
-            raise conflict(resource, name, MODIFIED, group)
+            raise RevisionChanged(*_names(key, resource, name, group), MODIFIED)
         return _decode(kvs[0])  # the same bytes were already stored
 
     async def delete(
@@ -347,54 +356,51 @@ class Storage:
         kvs = response.responses[0].response_range.kvs
         if not kvs:
             raise not_found(*_names(key, resource, name, group))
-        resource, name, group = _names(key, resource, name, group)
-        raise conflict(
-            resource, name,
+        raise RevisionChanged(
+            *_names(key, resource, name, group),
             f"the ResourceVersion in the precondition ({expected_rv}) does not match the "
             f"ResourceVersion in record ({kvs[0].mod_revision}). The object might have "
             "been modified",
-            group,
         )
 
-    async def guaranteed_update(
-        self,
-        key: str,
-        mutate: Callable[[Obj], Obj | None],
-        *,
-        retries: int | None = None,
-        resource: str = "",
-        name: str = "",
-        group: str = "",
-    ) -> Obj:
-        """Read, `mutate`, and write back if nobody wrote in between; else
-        retry on the fresh state. Like Kubernetes, it retries until it wins
-        (contention alone never fails it); `retries` caps the attempts, after
-        which it raises Conflict.
+    # -- leases (for keys that must go when their writer does) ------------------
 
-        `mutate` gets a private copy of the current object (it may change it
-        in place) and returns the new object, or None to leave it as it is;
-        it may raise a StatusError to refuse. Returns the object as stored;
-        when nothing changed, the current object and no write."""
-        response = await self._call("Range", rpc_pb2.RangeRequest(key=key.encode()))
-        kvs = response.kvs
-        for _ in itertools.count() if retries is None else range(retries):
-            if not kvs:
-                raise not_found(*_names(key, resource, name, group))
-            current = kvs[0]
-            new = mutate(_decode(current))
-            if new is None:
-                return _decode(current)
-            data = _encode(new)
-            if data == current.value:
-                return _decode(current)
-            unchanged = _Compare(key=key.encode(), target=_Compare.MOD, result=_Compare.EQUAL,
-                                 mod_revision=current.mod_revision)
-            txn = await self._txn([unchanged], [_put(key, data)], [_get(key)])
-            if txn.succeeded:
-                return _decode_value(data, txn.header.revision, key)
-            kvs = txn.responses[0].response_range.kvs
-        resource, name, group = _names(key, resource, name, group)
-        raise conflict(resource, name, MODIFIED, group)
+    async def grant_lease(self, ttl: int) -> int:
+        """A new lease of `ttl` seconds; its ID."""
+        granted = await self._call("LeaseGrant", rpc_pb2.LeaseGrantRequest(TTL=ttl),
+                                   rpc_pb2_grpc.LeaseStub)
+        return granted.ID
+
+    async def keep_alive(self, lease: int) -> bool:
+        """Renew a lease for its TTL; False when it has already expired."""
+        stub = self._stub(rpc_pb2_grpc.LeaseStub, self._index)
+
+        async def one_request() -> AsyncIterator[rpc_pb2.LeaseKeepAliveRequest]:
+            yield rpc_pb2.LeaseKeepAliveRequest(ID=lease)
+
+        call = stub.LeaseKeepAlive(one_request(), timeout=self._timeout)
+        try:
+            async for response in call:
+                return response.TTL > 0
+        except grpc.aio.AioRpcError as e:
+            raise _translate(e, self._endpoints[self._index], self._timeout, False) from e
+        finally:
+            call.cancel()
+        return False
+
+    async def revoke_lease(self, lease: int) -> None:
+        """End a lease now, deleting its keys; one already gone is fine."""
+        try:
+            await self._call("LeaseRevoke", rpc_pb2.LeaseRevokeRequest(ID=lease),
+                             rpc_pb2_grpc.LeaseStub)
+        except StatusError as e:
+            if "lease not found" not in e.message:
+                raise
+
+    async def put(self, key: str, obj: Obj, *, lease: int = 0) -> None:
+        """Store `obj` at `key` whatever is there (attached to `lease`)."""
+        await self._call("Put", rpc_pb2.PutRequest(key=key.encode(), value=_encode(obj),
+                                                   lease=lease))
 
     async def compact(self, revision: int) -> None:
         """Forget history before `revision`; compacting to a revision already
@@ -470,10 +476,10 @@ class Storage:
             self._channels[index] = channel
         return channel
 
-    def _kv(self, index: int) -> rpc_pb2_grpc.KVStub:
-        stub = self._kv_stubs.get(index)
+    def _stub(self, service: type, index: int) -> Any:
+        stub = self._stubs.get((service, index))
         if stub is None:
-            stub = self._kv_stubs[index] = rpc_pb2_grpc.KVStub(self._channel(index))
+            stub = self._stubs[service, index] = service(self._channel(index))
         return stub
 
     def _fail_over(self, index: int) -> None:
@@ -486,8 +492,9 @@ class Storage:
                 self._endpoints[index], self._endpoints[self._index],
             )
 
-    async def _call(self, method: str, request: Any) -> Any:
-        """One KV call. It waits for the connection to be ready (a store
+    async def _call(self, method: str, request: Any,
+                    service: type = rpc_pb2_grpc.KVStub) -> Any:
+        """One KV (or Lease) call. It waits for the connection to be ready (a store
         restarting is waited for), sharing the timeout among the endpoints,
         and moves to the next endpoint when one is unavailable or never
         became ready. A write whose connection broke after it was sent may
@@ -499,7 +506,7 @@ class Storage:
             index = self._index
             started = time.monotonic()
             try:
-                return await getattr(self._kv(index), method)(
+                return await getattr(self._stub(service, index), method)(
                     request, timeout=self._timeout / n, wait_for_ready=True
                 )
             except grpc.aio.AioRpcError as e:

@@ -4,12 +4,11 @@ registry, so the parent's optimistic concurrency and validation apply."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubelite.api.resource import Resource
 from kubelite.api.selectors import to_string
-from kubelite.apiserver import errors
+from kubelite.apiserver import errors, objectmeta
 from kubelite.apiserver.registry import Options, Registry, apply_patch
 from kubelite.apiserver.routes import RequestInfo
 
@@ -38,6 +37,10 @@ def scale_of(res: Resource, obj: Obj) -> Obj:
     meta = obj["metadata"]
     selector = _get_path(obj, res.scale.label_selector)
     if isinstance(selector, dict):
+        # A LabelSelector object, or a plain label map (a ReplicationController's
+        # spec.selector: only string values), which selects as its matchLabels.
+        if all(isinstance(value, str) for value in selector.values()):
+            selector = {"matchLabels": selector}
         selector = to_string(selector)
     status: Obj = {"replicas": _get_path(obj, res.scale.status_replicas) or 0}
     if selector:
@@ -85,41 +88,38 @@ class SubresourceHandlers:
                     "code": 201}
         if sub == "finalize" and res.plural == "namespaces" and method == "PUT":
             return await self._finalize(res, name, body, opts)
-        raise errors.StatusError(
-            404, "NotFound", "the server could not find the requested resource"
-        )
+        raise errors.path_not_found()
 
     async def _scale(
         self, res: Resource, ns: str | None, name: str, method: str, body: Any, media: str,
         opts: Options,
     ) -> Obj:
         assert res.scale is not None
-        obj = await self.registry.get(res, ns, name)
-        current = scale_of(res, obj)
+        spec_replicas = res.scale.spec_replicas
         if method == "GET":
-            return current
-        if method == "PUT":
-            wanted = body
-        elif method == "PATCH":
-            wanted = apply_patch(res, current, media, body) if media else body
-        else:
+            return scale_of(res, await self.registry.get(res, ns, name))
+        if method not in ("PUT", "PATCH"):
             raise errors.method_not_allowed("the server does not allow this method on scale")
-        if not isinstance(wanted, dict):
-            raise errors.bad_request("the body must be a Scale object")
-        replicas = (wanted.get("spec") or {}).get("replicas", 0)
-        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise errors.invalid("Scale", name, [errors.Cause(
-                "FieldValueInvalid",
-                f"Invalid value: {replicas!r}: must be greater than or equal to 0",
-                "spec.replicas",
-            )], "autoscaling")
-        rv = (wanted.get("metadata") or {}).get("resourceVersion")
-        if rv and rv != obj["metadata"]["resourceVersion"]:
-            raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
-        updated = copy.deepcopy(obj)
-        _set_path(updated, res.scale.spec_replicas, replicas)
-        stored = await self.registry.update(res, ns, name, updated, opts)
-        return scale_of(res, stored)
+
+        def rescaled(obj: Obj) -> Obj:
+            wanted = apply_patch(res, scale_of(res, obj), media, body) if method == "PATCH" \
+                else body
+            if not isinstance(wanted, dict):
+                raise errors.bad_request("the body must be a Scale object")
+            replicas = (wanted.get("spec") or {}).get("replicas", 0)
+            if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+                raise errors.invalid("Scale", name, [errors.Cause(
+                    "FieldValueInvalid",
+                    f"Invalid value: {replicas!r}: must be greater than or equal to 0",
+                    "spec.replicas",
+                )], "autoscaling")
+            rv = (wanted.get("metadata") or {}).get("resourceVersion")
+            if rv and rv != obj["metadata"]["resourceVersion"]:
+                raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
+            _set_path(obj, spec_replicas, replicas)
+            return obj
+
+        return scale_of(res, await self.registry.guaranteed_update(res, ns, name, rescaled, opts))
 
     async def _bind(self, res: Resource, ns: str | None, name: str, body: Any,
                     opts: Options) -> Obj:
@@ -128,28 +128,32 @@ class SubresourceHandlers:
         if not node:
             raise errors.invalid("Binding", name, [errors.Cause(
                 "FieldValueRequired", "Required value", "target.name")])
-        pod = await self.registry.get(res, ns, name)
-        if pod["metadata"].get("deletionTimestamp"):
-            raise errors.conflict(res.plural, name, "pod is being deleted, cannot be assigned "
-                                  "to a host")
-        assigned = pod.get("spec", {}).get("nodeName")
-        if assigned:
-            raise errors.conflict(
-                res.plural, name, f"pod {name} is already assigned to node \"{assigned}\""
-            )
-        pod["spec"]["nodeName"] = node
-        conditions = [c for c in pod.setdefault("status", {}).get("conditions", [])
-                      if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True",
-                           "lastProbeTime": None,
-                           "lastTransitionTime": pod["metadata"]["creationTimestamp"]})
-        pod["status"]["conditions"] = conditions
-        await self.registry.bind(res, ns, name, pod, opts)
+
+        def bound(pod: Obj) -> Obj:
+            if pod["metadata"].get("deletionTimestamp"):
+                raise errors.conflict(res.plural, name, "pod is being deleted, cannot be "
+                                      "assigned to a host")
+            assigned = pod.get("spec", {}).get("nodeName")
+            if assigned:
+                raise errors.conflict(
+                    res.plural, name, f"pod {name} is already assigned to node \"{assigned}\""
+                )
+            pod["spec"]["nodeName"] = node
+            conditions = [c for c in pod.setdefault("status", {}).get("conditions", [])
+                          if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True",
+                               "lastProbeTime": None,
+                               "lastTransitionTime": objectmeta.now()})
+            pod["status"]["conditions"] = conditions
+            return pod
+
+        await self.registry.bind(res, ns, name, bound, opts)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "code": 201}
 
     async def _finalize(self, res: Resource, name: str, body: Any, opts: Options) -> Obj:
-        ns = await self.registry.get(res, None, name)
-        wanted = ((body or {}).get("spec") or {}).get("finalizers") or []
-        ns.setdefault("spec", {})["finalizers"] = wanted
-        return await self.registry.finalize_namespace(res, ns, opts)
+        body = body or {}
+        wanted = (body.get("spec") or {}).get("finalizers") or []
+        expected = (body.get("metadata") or {}).get("resourceVersion")
+        return await self.registry.finalize_namespace(res, name, lambda _: wanted, opts,
+                                                      expected)

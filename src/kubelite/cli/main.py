@@ -27,8 +27,24 @@ COMMANDS = {
 log = logging.getLogger("kubelite")
 
 
-def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
-    """Run `serve(stop)` on uvloop; SIGTERM or SIGINT sets `stop`."""
+# What a component that cannot start says before the reason, by the error
+# it raises; anything else is a bug and shows its traceback.
+def _fatal_store() -> dict[type[Exception], str]:
+    from kubelite.store.wal import WALCorruptError
+
+    return {WALCorruptError: "store: cannot start, the write-ahead log is damaged"}
+
+
+def _fatal_apiserver() -> dict[type[Exception], str]:
+    from kubelite.apiserver.main import StartupError
+
+    return {StartupError: "apiserver: cannot start"}
+
+
+def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]],
+                        fatal: dict[type[Exception], str]) -> None:
+    """Run `serve(stop)` on uvloop; SIGTERM or SIGINT sets `stop`. An error
+    in `fatal` ends the process with one line and exit code 1."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
@@ -40,12 +56,11 @@ def run_until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> No
             loop.add_signal_handler(sig, stop.set)
         await serve(stop)
 
-    from kubelite.store.wal import WALCorruptError
-
     try:
         uvloop.run(main())
-    except WALCorruptError as e:
-        log.error("store: cannot start, the write-ahead log is damaged: %s", e)
+    except tuple(fatal) as e:
+        prefix = next(text for kind, text in fatal.items() if isinstance(e, kind))
+        log.error("%s: %s", prefix, e)
         sys.exit(1)
 
 
@@ -53,14 +68,14 @@ def _store(argv: list[str]) -> None:
     from kubelite.store import config, main
 
     cfg = config.parse(argv)
-    run_until_signalled(lambda stop: main.serve(cfg, stop))
+    run_until_signalled(lambda stop: main.serve(cfg, stop), _fatal_store())
 
 
 def _apiserver(argv: list[str]) -> None:
     from kubelite.apiserver import main
 
     cfg = main.parse(argv)
-    run_until_signalled(lambda stop: main.serve(cfg, stop))
+    run_until_signalled(lambda stop: main.serve(cfg, stop), _fatal_apiserver())
 
 
 def _server(argv: list[str]) -> None:
@@ -89,14 +104,17 @@ def _server(argv: list[str]) -> None:
     api_cfg = apiserver.parse(api_argv)
 
     async def serve(stop: asyncio.Event) -> None:
-        store_task = asyncio.create_task(store.serve(store_cfg, stop))
+        # The store stops after the API server, which leaves the cluster's
+        # endpoints through it on the way out.
+        store_stop = asyncio.Event()
+        store_task = asyncio.create_task(store.serve(store_cfg, store_stop))
         try:
             await apiserver.serve(api_cfg, stop)
         finally:
-            stop.set()
+            store_stop.set()
             await store_task
 
-    run_until_signalled(serve)
+    run_until_signalled(serve, {**_fatal_store(), **_fatal_apiserver()})
 
 
 def main(argv: list[str] | None = None) -> None:
