@@ -46,13 +46,12 @@ def apps(api) -> client.AppsV1Api:
 
 
 @pytest.fixture
-def ns(core) -> str:
-    """A fresh namespace for one test. It is not deleted afterwards: finishing
-    a namespace deletion is the namespace controller's work, and the server
-    goes away with the module."""
+def ns(core):
+    """A fresh namespace for one test, deleted (with what it holds) after it."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    return name
+    yield name
+    core.delete_namespace(name)
 
 
 def pod(name: str, **labels: str) -> dict:
