@@ -23,8 +23,10 @@ $(VENV)/.installed: pyproject.toml
 server: setup
 	$(VENV)/bin/kubelite server --data-dir $(DATA_DIR)
 
-test: setup
+lint: setup
 	$(VENV)/bin/ruff check src tests bench
+
+test: lint
 	$(VENV)/bin/pytest -q
 
 bench: setup

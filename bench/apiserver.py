@@ -40,7 +40,13 @@ Figures (one JSON object on stdout; progress on stderr), each as
   the current revision, and once (`fanout_100_resumed_*`) with them resuming
   from the pod's revision at the start of the run, thousands of writes back,
   as informers do after a restart, so that they replay history meanwhile;
-  resident memory of the API server and of the store after all of it.
+  watch headers p50/p99: on a warm connection, the time from sending a watch
+  from the current resourceVersion of a quiet namespace until its response
+  headers are in (the client can only stop a watch it has an answer to);
+  resident memory of the API server and of the store after all of it;
+  the API server stopped (SIGTERM: `apiserver_stop_s` until it has exited)
+  and started again over everything the run stored (`apiserver_restart_s`
+  until /readyz answers).
 A figure that fails is left out, its error goes to "errors", and the run
 goes on. `targets` says, per store, whether each goal is met.
 
@@ -77,7 +83,7 @@ from bench.store import cpu_seconds, etcd_version, keep_best, rss_mib  # noqa: E
 from bench.workers import Workers, percentile  # noqa: E402
 from kubelite.apiserver.certs import ensure_pki, server_ssl_context  # noqa: E402
 from tests.apiserverproc import APIServerProcess  # noqa: E402
-from tests.storeproc import free_port  # noqa: E402
+from tests.storeproc import free_port, terminate  # noqa: E402
 
 STORES = {"kubelite-store": "kubelite", "etcd": "etcd"}  # column name -> store_kind
 CLIENTS = (1, 16, 64)
@@ -91,6 +97,7 @@ PAGE_LIMIT = 500
 FANOUT_WATCHERS = 100
 FANOUT_SPACING = 0.05  # seconds between two changes of the fanned-out pod
 WATCH_IDLE = 20.0  # a fan-out watcher that reads nothing this long stops
+WATCH_HEADER_SAMPLES = 50
 NAMESPACES = ("bench-create", "bench-small", "bench-update", "bench-watch", "bench-10k",
               "bench-fanout")
 
@@ -355,12 +362,41 @@ class Bench:
             await self.figure(f"fan-out to {FANOUT_WATCHERS} watchers", self.fanout)
             await self.figure(f"fan-out to {FANOUT_WATCHERS} resuming watchers",
                               lambda: self.fanout(resumed=True))
+            await self.figure("watch headers", self.watch_headers)
         for name, proc in (("apiserver", self.api.proc), ("store", self.api.store.proc)):
             if proc.poll() is None:
                 self.out[f"{name}_rss_mib"] = rss_mib(proc.pid)
             else:
                 self.note(f"{name} rss", f"{name} exited with {proc.returncode}")
+        await self.figure("stop and restart", self.restart)
         return self.out
+
+    async def watch_headers(self) -> dict:
+        listed = orjson.loads(await call(self.s, "GET", pods_path("bench-watch"),
+                                         params={"limit": "1"}))
+        params = {"watch": "1", "resourceVersion": listed["metadata"]["resourceVersion"]}
+        took = []
+        for _ in range(WATCH_HEADER_SAMPLES):
+            await call(self.s, "GET", "/version")  # a warm connection in the pool
+            t0 = time.perf_counter()
+            async with self.s.get(pods_path("bench-watch"), params=params) as r:
+                took.append(time.perf_counter() - t0)
+                if r.status != 200:
+                    raise HTTPError(f"watch: {r.status}")
+                r.close()  # drop the stream's connection
+        took.sort()
+        return {"watch_headers_p50_ms": round(percentile(took, 0.5) * 1e3, 2),
+                "watch_headers_p99_ms": round(percentile(took, 0.99) * 1e3, 2)}
+
+    async def restart(self) -> dict:
+        proc = self.api.proc
+        t0 = time.perf_counter()
+        await self.in_thread(terminate, proc)
+        stopped = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        await self.in_thread(self.api.start)
+        return {"apiserver_stop_s": round(stopped, 3),
+                "apiserver_restart_s": round(time.perf_counter() - t0, 3)}
 
     async def setup(self) -> dict:
         """Namespaces, the pods that get/list/update and the fan-out use."""
@@ -674,6 +710,10 @@ def report(results: dict[str, dict], errors: dict[str, str], config: dict) -> di
     for c in CLIENTS:
         targets[f"watch delivery p99 with {c} writers <= 50 ms"] = target(
             one(f"watch_delivery_p99_ms_{c}"), 50, f"watch_delivery_p99_ms_{c}")
+    targets["watch headers p99 <= 50 ms"] = target(one("watch_headers_p99_ms"), 50,
+                                                   "watch_headers_p99_ms")
+    targets["stop on SIGTERM <= 2 s"] = target(one("apiserver_stop_s"), 2.0,
+                                               "apiserver_stop_s")
     targets["SLO: mutating calls p99 <= 1 s"] = target(
         worst(results, mutating), 1000, "worst p99 ms of create/update at 1/16/64 clients "
         f"and of the {pods} creates")
