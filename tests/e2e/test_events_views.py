@@ -12,10 +12,9 @@ etcd 3.4, with the official Python client and kubectl.
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from tests.apiserverproc import KubectlRunner
@@ -28,22 +27,6 @@ pytestmark = pytest.mark.e2e
 # microseconds that is still a MicroTime the API server accepts, and it is
 # stored in Kubernetes' form.)
 NOW = "2026-12-01T10:00:00.123456Z"
-
-
-@pytest.fixture(scope="module")
-def api(apiserver):
-    api = config.new_client_from_config(config_file=apiserver.kubeconfig)
-    yield api
-    api.close()
-
-
-@pytest.fixture
-def ns(api):
-    core = client.CoreV1Api(api)
-    name = f"ev-{uuid.uuid4().hex[:8]}"
-    core.create_namespace({"metadata": {"name": name}})
-    yield name
-    core.delete_namespace(name)
 
 
 def core_event(ns: str, name: str) -> dict:

@@ -11,33 +11,16 @@ from __future__ import annotations
 import json
 import queue
 import subprocess
-import textwrap
 import threading
 
 import pytest
 
 from tests.apiserverproc import KubectlRunner
+from tests.e2e.test_kubectl import DEPLOYMENT
 
 pytestmark = pytest.mark.e2e
 
 VERSIONS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"]
-
-MANIFEST = textwrap.dedent("""\
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata:
-      name: web
-      labels: {app: web}
-    spec:
-      replicas: 2
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
-        spec:
-          containers:
-          - {name: web, image: "nginx:1.25"}
-    """)
-
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_kubectl_minor(apiserver, tmp_path, version):
@@ -52,8 +35,8 @@ def test_kubectl_minor(apiserver, tmp_path, version):
     got = json.loads(kubectl("get", "configmap", "settings", "-n", ns, "-o", "json").stdout)
     assert got["data"] == {"color": "blue"}
 
-    kubectl("apply", "-n", ns, "-f", "-", stdin=MANIFEST)
-    kubectl("apply", "-n", ns, "-f", "-", stdin=MANIFEST)  # again: unchanged
+    kubectl("apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT)
+    kubectl("apply", "-n", ns, "-f", "-", stdin=DEPLOYMENT)  # again: unchanged
     table = kubectl("get", "deployments", "-n", ns).stdout
     assert table.split("\n")[0].split()[:2] == ["NAME", "READY"] and "web" in table
     kubectl("scale", "deployment/web", "-n", ns, "--replicas=4")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubernetes import client, config, utils, watch
+from kubernetes import client, utils, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.informer import ADDED, DELETED, MODIFIED, SharedInformer
 
@@ -54,41 +54,8 @@ WATCH_ANSWER_GRACE = 0.3
 # --- fixtures and helpers ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def api(apiserver):
-    api_client = config.new_client_from_config(config_file=apiserver.kubeconfig)
-    yield api_client
-    api_client.close()
-
-
-@pytest.fixture
-def core(api) -> client.CoreV1Api:
-    return client.CoreV1Api(api)
-
-
-@pytest.fixture
-def apps(api) -> client.AppsV1Api:
-    return client.AppsV1Api(api)
-
-
-@pytest.fixture
-def batch(api) -> client.BatchV1Api:
-    return client.BatchV1Api(api)
-
-
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def ns(core) -> str:
-    """A fresh namespace for one test, deleted afterwards (the API server
-    empties a terminating namespace and then lets it go)."""
-    name = unique("pyc")
-    core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    yield name
-    with contextlib.suppress(ApiException):
-        core.delete_namespace(name)
 
 
 def manifest(name: str) -> str:

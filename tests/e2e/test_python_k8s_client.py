@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 from kubernetes import client, config, watch
@@ -26,32 +25,6 @@ pytestmark = pytest.mark.e2e
 CRD_NAME = "crontabs.stable.example.com"
 CRONTAB_API = "stable.example.com/v1"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
-
-
-@pytest.fixture(scope="module")
-def api(apiserver):
-    api_client = config.new_client_from_config(config_file=apiserver.kubeconfig)
-    yield api_client
-    api_client.close()
-
-
-@pytest.fixture
-def core(api) -> client.CoreV1Api:
-    return client.CoreV1Api(api)
-
-
-@pytest.fixture
-def apps(api) -> client.AppsV1Api:
-    return client.AppsV1Api(api)
-
-
-@pytest.fixture
-def ns(core):
-    """A fresh namespace for one test, deleted (with what it holds) after it."""
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    yield name
-    core.delete_namespace(name)
 
 
 def pod(name: str, **labels: str) -> dict:

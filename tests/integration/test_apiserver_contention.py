@@ -35,25 +35,6 @@ def _client(apiserver) -> client.ApiClient:
     return config.new_client_from_config(config_file=apiserver.kubeconfig)
 
 
-@pytest.fixture
-def core(apiserver):
-    api = _client(apiserver)
-    yield client.CoreV1Api(api)
-    api.close()
-
-
-@pytest.fixture
-def namespace(core):
-    name = f"race-{uuid.uuid4().hex[:8]}"
-    core.create_namespace({"metadata": {"name": name}})
-    yield name
-    try:
-        core.delete_namespace(name)
-    except ApiException as e:
-        if e.status != 404:
-            raise
-
-
 @contextmanager
 def patchers(apiserver, patch: Callable[[client.ApiClient, int], None]) -> Iterator[dict]:
     """PATCHERS threads calling `patch(api, n)` with n = 0, 1, ... until the
@@ -127,54 +108,54 @@ def _hammered(target: Target, name: str) -> str:
     return name
 
 
-def test_deletes_succeed_against_concurrent_patches(apiserver, core, namespace):
+def test_deletes_succeed_against_concurrent_patches(apiserver, core, ns):
     names = [f"cm-{i}" for i in range(OBJECTS)]
     for name in names:
-        core.create_namespaced_config_map(namespace, {"metadata": {"name": name}})
+        core.create_namespaced_config_map(ns, {"metadata": {"name": name}})
     target = Target(names[0])
-    with patchers(apiserver, _label_patch("configmap", namespace, target)):
+    with patchers(apiserver, _label_patch("configmap", ns, target)):
         for name in names:
-            status = core.delete_namespaced_config_map(_hammered(target, name), namespace)
+            status = core.delete_namespaced_config_map(_hammered(target, name), ns)
             assert status["status"] == "Success", status  # (this client answers dicts)
     for name in names:
-        assert _gone(lambda n=name: core.read_namespaced_config_map(n, namespace))
+        assert _gone(lambda n=name: core.read_namespaced_config_map(n, ns))
 
 
-def test_finalizers_and_their_removal_against_concurrent_patches(apiserver, core, namespace):
+def test_finalizers_and_their_removal_against_concurrent_patches(apiserver, core, ns):
     names = [f"held-{i}" for i in range(OBJECTS)]
     for name in names:
-        core.create_namespaced_config_map(namespace, {"metadata": {
+        core.create_namespaced_config_map(ns, {"metadata": {
             "name": name, "finalizers": ["example.com/hold"]}})
     target = Target(names[0])
-    with patchers(apiserver, _label_patch("configmap", namespace, target)):
+    with patchers(apiserver, _label_patch("configmap", ns, target)):
         for name in names:
             marked = core.delete_namespaced_config_map(_hammered(target, name),
-                                                       namespace)["metadata"]
+                                                       ns)["metadata"]
             assert marked["deletionTimestamp"] and marked["finalizers"] == ["example.com/hold"]
             # A merge patch that drops the finalizer, raced by label patches:
             # once stored, the object has nothing left to wait for and goes.
-            core.patch_namespaced_config_map(name, namespace,
+            core.patch_namespaced_config_map(name, ns,
                                              {"metadata": {"finalizers": None}})
     for name in names:
-        assert _gone(lambda n=name: core.read_namespaced_config_map(n, namespace))
+        assert _gone(lambda n=name: core.read_namespaced_config_map(n, ns))
 
 
-def test_graceful_pod_deletes_against_concurrent_patches(apiserver, core, namespace):
+def test_graceful_pod_deletes_against_concurrent_patches(apiserver, core, ns):
     names = [f"pod-{i}" for i in range(OBJECTS)]
     for name in names:
-        core.create_namespaced_pod(namespace, {
+        core.create_namespaced_pod(ns, {
             "metadata": {"name": name},
             "spec": {"nodeName": "node-a", "containers": [{"name": "c", "image": "busybox"}]},
         })
     target = Target(names[0])
-    with patchers(apiserver, _label_patch("pod", namespace, target)):
+    with patchers(apiserver, _label_patch("pod", ns, target)):
         for name in names:
-            pending = core.delete_namespaced_pod(_hammered(target, name), namespace,
+            pending = core.delete_namespaced_pod(_hammered(target, name), ns,
                                                  grace_period_seconds=30)
             assert pending.metadata.deletion_grace_period_seconds == 30
-            core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+            core.delete_namespaced_pod(name, ns, grace_period_seconds=0)
     for name in names:
-        assert _gone(lambda n=name: core.read_namespaced_pod(n, namespace))
+        assert _gone(lambda n=name: core.read_namespaced_pod(n, ns))
 
 
 def test_namespace_delete_against_concurrent_patches(apiserver, core):
@@ -200,34 +181,34 @@ def test_namespace_delete_against_concurrent_patches(apiserver, core):
     assert "namespace clean-up" not in apiserver.log_tail(20000)
 
 
-def test_status_and_scale_writes_against_concurrent_patches(apiserver, namespace):
+def test_status_and_scale_writes_against_concurrent_patches(apiserver, ns):
     api = _client(apiserver)
     apps = client.AppsV1Api(api)
     core = client.CoreV1Api(api)
     try:
-        apps.create_namespaced_deployment(namespace, {
+        apps.create_namespaced_deployment(ns, {
             "metadata": {"name": "web"},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                      "template": {"metadata": {"labels": {"app": "web"}},
                                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
         })
-        core.create_namespaced_pod(namespace, {
+        core.create_namespaced_pod(ns, {
             "metadata": {"name": "p"},
             "spec": {"containers": [{"name": "c", "image": "busybox"}]},
         })
 
         def patch(api: client.ApiClient, n: int) -> None:
             body = {"metadata": {"annotations": {"n": str(n)}}}
-            client.AppsV1Api(api).patch_namespaced_deployment("web", namespace, body)
+            client.AppsV1Api(api).patch_namespaced_deployment("web", ns, body)
 
         with patchers(apiserver, patch):
             for replicas in range(2, 2 + OBJECTS):
                 scaled = apps.patch_namespaced_deployment_scale(
-                    "web", namespace, {"spec": {"replicas": replicas}})
+                    "web", ns, {"spec": {"replicas": replicas}})
                 assert scaled.spec.replicas == replicas
                 apps.patch_namespaced_deployment_status(
-                    "web", namespace, {"status": {"observedGeneration": replicas}})
-        final = apps.read_namespaced_deployment("web", namespace)
+                    "web", ns, {"status": {"observedGeneration": replicas}})
+        final = apps.read_namespaced_deployment("web", ns)
         assert final.spec.replicas == 1 + OBJECTS
         assert final.status.observed_generation == 1 + OBJECTS
 
@@ -235,24 +216,24 @@ def test_status_and_scale_writes_against_concurrent_patches(apiserver, namespace
         # label patches on the pod, it still goes through.
         def label(api: client.ApiClient, n: int) -> None:
             client.CoreV1Api(api).patch_namespaced_pod(
-                "p", namespace, {"metadata": {"labels": {"n": str(n)}}})
+                "p", ns, {"metadata": {"labels": {"n": str(n)}}})
 
         with patchers(apiserver, label):
             for i in range(OBJECTS):
-                core.replace_namespaced_pod_status("p", namespace, {
+                core.replace_namespaced_pod_status("p", ns, {
                     "apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": "p", "namespace": namespace},
+                    "metadata": {"name": "p", "namespace": ns},
                     "spec": {"containers": [{"name": "c", "image": "busybox"}]},
                     "status": {"phase": "Pending", "message": f"try {i}"}})
-        assert core.read_namespaced_pod("p", namespace).status.message == f"try {OBJECTS - 1}"
+        assert core.read_namespaced_pod("p", ns).status.message == f"try {OBJECTS - 1}"
     finally:
         api.close()
 
 
-def test_failed_preconditions_answer_conflict(core, namespace):
-    cm = core.create_namespaced_config_map(namespace, {"metadata": {"name": "pre"}})
+def test_failed_preconditions_answer_conflict(core, ns):
+    cm = core.create_namespaced_config_map(ns, {"metadata": {"name": "pre"}})
     with pytest.raises(ApiException) as caught:
-        core.delete_namespaced_config_map("pre", namespace, body=client.V1DeleteOptions(
+        core.delete_namespaced_config_map("pre", ns, body=client.V1DeleteOptions(
             preconditions=client.V1Preconditions(uid="not-the-uid")))
     assert caught.value.status == 409
     assert json.loads(caught.value.body)["message"] == (
@@ -260,19 +241,19 @@ def test_failed_preconditions_answer_conflict(core, namespace):
         f"precondition: not-the-uid, UID in object meta: {cm.metadata.uid}")
 
     old = cm.metadata.resource_version
-    now = core.patch_namespaced_config_map("pre", namespace, {"data": {"a": "b"}})
+    now = core.patch_namespaced_config_map("pre", ns, {"data": {"a": "b"}})
     with pytest.raises(ApiException) as caught:
-        core.delete_namespaced_config_map("pre", namespace, body=client.V1DeleteOptions(
+        core.delete_namespaced_config_map("pre", ns, body=client.V1DeleteOptions(
             preconditions=client.V1Preconditions(resource_version=old)))
     assert caught.value.status == 409
     assert json.loads(caught.value.body)["message"] == (
         'Operation cannot be fulfilled on configmaps "pre": Precondition failed: '
         f"ResourceVersion in precondition: {old}, ResourceVersion in object meta: "
         f"{now.metadata.resource_version}")
-    assert core.read_namespaced_config_map("pre", namespace).data == {"a": "b"}
+    assert core.read_namespaced_config_map("pre", ns).data == {"a": "b"}
 
     # Preconditions that hold: the delete goes through.
-    core.delete_namespaced_config_map("pre", namespace, body=client.V1DeleteOptions(
+    core.delete_namespaced_config_map("pre", ns, body=client.V1DeleteOptions(
         preconditions=client.V1Preconditions(uid=cm.metadata.uid,
                                              resource_version=now.metadata.resource_version)))
-    assert _gone(lambda: core.read_namespaced_config_map("pre", namespace))
+    assert _gone(lambda: core.read_namespaced_config_map("pre", ns))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
     REPLICA_COLUMNS,
+    condition_schema,
     fill,
     non_negative_fields,
-    replica_condition_schema,
     replica_status_schema,
     restarts_always,
     spec_of,
@@ -40,7 +40,7 @@ define(APPS + "ReplicaSetSpec", obj(
     required=("selector",),
 ))
 
-define(APPS + "ReplicaSetCondition", replica_condition_schema("replica set"))
+define(APPS + "ReplicaSetCondition", condition_schema("ReplicaSet"))
 
 define(APPS + "ReplicaSetStatus", replica_status_schema(
     "replica set", APPS + "ReplicaSetCondition",

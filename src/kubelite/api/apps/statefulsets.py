@@ -6,6 +6,7 @@ from __future__ import annotations
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
     READY_COLUMN,
+    condition_schema,
     fill,
     int_or_percent,
     non_negative_fields,
@@ -16,7 +17,7 @@ from kubelite.api.apps.workload import (
 )
 from kubelite.api.core.pods import default_pod_template
 from kubelite.api.core.podspec import POD_TEMPLATE_SPEC
-from kubelite.api.meta import AGE_COLUMN, LABEL_SELECTOR, NAME_COLUMN, TIME, top_level
+from kubelite.api.meta import AGE_COLUMN, LABEL_SELECTOR, NAME_COLUMN, top_level
 from kubelite.api.resource import Cause, Obj, Resource, ScaleSpec, register
 from kubelite.api.schema import array, define, int_or_string, integer, obj, ref, string
 
@@ -98,17 +99,7 @@ define(APPS + "StatefulSetSpec", obj(
     required=("selector", "template"),
 ))
 
-define(APPS + "StatefulSetCondition", obj(
-    "One aspect of a StatefulSet's state.",
-    {
-        "type": string("Kind of condition."),
-        "status": string("True, False or Unknown."),
-        "lastTransitionTime": ref(TIME, "When the status last changed."),
-        "reason": string("One-word CamelCase reason for the last transition."),
-        "message": string("Human-readable details."),
-    },
-    required=("type", "status"),
-))
+define(APPS + "StatefulSetCondition", condition_schema("StatefulSet"))
 
 define(APPS + "StatefulSetStatus", obj(
     "The observed state of a StatefulSet.",

@@ -130,13 +130,12 @@ def non_negative_fields(spec: Obj, path: str, *names: str) -> list[Cause]:
     return causes
 
 
-# --- the pod counts of ReplicaSets and ReplicationControllers ------------------------
-
-
-def replica_condition_schema(kind: str) -> Schema:
-    """The condition of a replica set or replication controller (`kind`)."""
+def condition_schema(kind: str) -> Schema:
+    """A workload's condition (type, status, reason, message and when it
+    last changed): of a DaemonSet, StatefulSet, ReplicaSet or
+    ReplicationController (`kind`)."""
     return obj(
-        f"One aspect of a {kind}'s state (e.g. ReplicaFailure).",
+        f"One aspect of a {kind}'s state.",
         {
             "type": string("Kind of condition."),
             "status": string("True, False or Unknown."),
@@ -146,6 +145,9 @@ def replica_condition_schema(kind: str) -> Schema:
         },
         required=("type", "status"),
     )
+
+
+# --- the pod counts of ReplicaSets and ReplicationControllers ------------------------
 
 
 def replica_status_schema(kind: str, condition: str, **more: Schema) -> Schema:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from kubelite.api import validation as v
 from kubelite.api.apps.workload import (
     REPLICA_COLUMNS,
+    condition_schema,
     fill,
-    replica_condition_schema,
     replica_status_schema,
     restarts_always,
     spec_of,
@@ -51,7 +51,7 @@ define(CORE + "ReplicationControllerSpec", obj(
     },
 ))
 
-define(CONDITION, replica_condition_schema("replication controller"))
+define(CONDITION, condition_schema("ReplicationController"))
 
 define(CORE + "ReplicationControllerStatus",
        replica_status_schema("replication controller", CONDITION))
