@@ -118,6 +118,14 @@ def test_updates_and_deletes_through_one_api_show_in_the_other(api, ns):
         events.read_namespaced_event("repeated", ns)
     assert caught.value.status == 404
 
+    # An old-style event (made through core) can be updated here too: only
+    # a new one must be new-style.
+    core.create_namespaced_event(ns, core_event(ns, "legacy"))
+    labelled = raw(events.patch_namespaced_event(
+        "legacy", ns, {"metadata": {"labels": {"seen": "yes"}}}, _preload_content=False))
+    assert labelled["metadata"]["labels"] == {"seen": "yes"}
+    assert labelled["deprecatedCount"] == 2
+
 
 def test_a_watch_through_events_k8s_io_sees_core_events(apiserver, api, ns):
     core, events = client.CoreV1Api(api), client.EventsV1Api(api)

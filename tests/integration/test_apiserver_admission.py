@@ -115,3 +115,48 @@ def test_every_address_of_a_small_range_is_given_then_it_is_full(tmp_path):
             "Internal error occurred: failed to allocate a serviceIP: range is full")
     finally:
         proc.stop()
+
+
+def _holds(raw: Raw, ip: str) -> bool:
+    """Whether `ip` is still claimed: another service asking for it is refused."""
+    reply = raw.request("POST", "/api/v1/namespaces/default/services", service(
+        f"probe-{uuid.uuid4().hex[:6]}", clusterIP=ip))
+    if reply.status == 201:
+        raw.request("DELETE", f"/api/v1/namespaces/default/services/"
+                              f"{reply.json()['metadata']['name']}")
+        return False
+    assert reply.status == 422 and "already allocated" in reply.json()["message"], reply.body
+    return True
+
+
+def test_refused_updates_leave_other_services_addresses_alone(raw):
+    a = raw.request("POST", "/api/v1/namespaces/default/services",
+                    service(f"a-{uuid.uuid4().hex[:6]}")).json()
+    b = raw.request("POST", "/api/v1/namespaces/default/services",
+                    service(f"b-{uuid.uuid4().hex[:6]}")).json()
+    path = f"/api/v1/namespaces/default/services/{a['metadata']['name']}"
+    theirs = b["spec"]["clusterIP"]
+
+    # A dry run asking for B's address (refused: a cluster IP is immutable).
+    body = {**a, "spec": {**a["spec"], "clusterIP": theirs, "clusterIPs": [theirs]}}
+    refused = raw.request("PUT", path + "?dryRun=All", body)
+    assert refused.status == 422, refused.body
+    assert _holds(raw, theirs)
+    # The same for real, and a change to ExternalName that keeps B's address.
+    assert raw.request("PUT", path, body).status == 422
+    external = {**a, "spec": {**a["spec"], "type": "ExternalName", "externalName": "x.example",
+                              "clusterIP": theirs, "clusterIPs": [theirs]}}
+    assert raw.request("PUT", path, external).status == 422
+    assert _holds(raw, theirs)
+    assert _holds(raw, a["spec"]["clusterIP"])
+
+
+def test_a_dry_run_asking_for_a_taken_address_is_refused(raw):
+    taken = raw.request("POST", "/api/v1/namespaces/default/services",
+                        service(f"t-{uuid.uuid4().hex[:6]}")).json()["spec"]["clusterIP"]
+    reply = raw.request("POST", "/api/v1/namespaces/default/services?dryRun=All", service(
+        f"d-{uuid.uuid4().hex[:6]}", clusterIP=taken))
+    assert reply.status == 422 and "already allocated" in reply.json()["message"]
+    free = raw.request("POST", "/api/v1/namespaces/default/services?dryRun=All",
+                       service(f"d-{uuid.uuid4().hex[:6]}"))
+    assert free.status == 201 and free.json()["spec"]["clusterIP"] != taken

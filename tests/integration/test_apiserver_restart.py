@@ -5,17 +5,21 @@ again on the data they wrote, after a clean stop (SIGTERM) and after kill
 content); the bootstrap objects are reconciled, not created again; the API
 serves at once. Two API servers on one store start and serve side by side:
 the Services they create between them never share a cluster IP or a node
-port, and the `kubernetes` Service's endpoints list both.
+port, and the `kubernetes` Service's endpoints list both. Data an earlier
+version stored elsewhere is moved where this one keeps it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import grpc
 import pytest
 
+from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from tests.apiserverproc import APIProcess, APIServerProcess, ServerProcess
 from tests.rawhttp import Raw
 from tests.storeproc import StoreProcess, terminate
@@ -195,4 +199,64 @@ def test_two_apiservers_on_one_store(tmp_path, store_kind):
     finally:
         for server in servers:
             server.stop()
+        store.stop()
+
+
+def test_events_an_earlier_version_stored_apart_are_moved(tmp_path):
+    """kubelite used to keep events.k8s.io Events apart, in their own shape;
+    a start over such data moves them to where both APIs see them."""
+    store = StoreProcess("kubelite", str(tmp_path / "store")).start()
+    proc = APIServerProcess(str(tmp_path / "cluster"), store=store)
+    old_key = b"/registry/events.k8s.io/events/default/scheduled"
+    event = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
+             "metadata": {"name": "scheduled", "namespace": "default", "uid": "u-1",
+                          "creationTimestamp": "2026-11-30T10:00:00Z"},
+             "eventTime": "2026-11-30T10:00:00.000000Z", "reason": "Scheduled",
+             "action": "Binding", "reportingController": "example.com/scheduler",
+             "reportingInstance": "s-1", "type": "Normal", "note": "assigned",
+             "regarding": {"kind": "Pod", "namespace": "default", "name": "web-0"}}
+    try:
+        with grpc.insecure_channel(store.endpoint) as channel:
+            rpc_pb2_grpc.KVStub(channel).Put(rpc_pb2.PutRequest(
+                key=old_key, value=json.dumps(event).encode()))
+        proc.start()
+        raw = Raw(proc)
+        core = raw.request("GET", "/api/v1/namespaces/default/events/scheduled")
+        assert core.status == 200, core.body
+        assert core.json()["message"] == "assigned"
+        assert core.json()["metadata"]["uid"] == "u-1"
+        new = raw.request("GET", "/apis/events.k8s.io/v1/namespaces/default/events/scheduled")
+        assert new.json()["note"] == "assigned"
+        with grpc.insecure_channel(store.endpoint) as channel:
+            left = rpc_pb2_grpc.KVStub(channel).Range(rpc_pb2.RangeRequest(key=old_key))
+        assert left.count == 0
+    finally:
+        proc.stop()
+        store.stop()
+
+
+def test_a_claim_left_on_the_kubernetes_address_does_not_block_a_start(tmp_path):
+    """A crash between deleting the `kubernetes` Service and releasing its
+    address leaves the claim; the next start adopts it (it is the same
+    service's) instead of refusing its own address."""
+    store = StoreProcess("kubelite", str(tmp_path / "store")).start()
+    proc = APIServerProcess(str(tmp_path / "cluster"), store=store)
+    try:
+        proc.start()
+        first = Raw(proc).request("GET", "/api/v1/namespaces/default/services/kubernetes")
+        terminate(proc.proc)
+        with grpc.insecure_channel(store.endpoint) as channel:
+            kv = rpc_pb2_grpc.KVStub(channel)
+            kv.DeleteRange(rpc_pb2.DeleteRangeRequest(
+                key=b"/registry/services/default/kubernetes"))
+            claim = kv.Range(rpc_pb2.RangeRequest(
+                key=b"/registry/kubelite/serviceips/10.96.0.1"))
+        assert claim.count == 1  # left behind
+        proc.start()
+        again = Raw(proc).request("GET", "/api/v1/namespaces/default/services/kubernetes")
+        assert again.status == 200
+        assert again.json()["spec"]["clusterIP"] == "10.96.0.1"
+        assert again.json()["metadata"]["uid"] != first.json()["metadata"]["uid"]
+    finally:
+        proc.stop()
         store.stop()

@@ -99,3 +99,20 @@ def test_sigterm_under_load_stops_promptly(tmp_path, kind):
         check_stop_under_load(proc)
     finally:
         proc.stop()
+
+
+def test_a_port_in_use_is_one_clear_line_and_no_endpoints(tmp_path):
+    first = APIServerProcess(str(tmp_path / "a"))
+    try:
+        first.start()
+        second = APIServerProcess(str(tmp_path / "b"), store=first.store, port=first.port)
+        with pytest.raises(RuntimeError, match="exited 1"):
+            second.start()
+        log = second.log_tail()
+        assert f"apiserver: cannot start: cannot serve on 127.0.0.1:{first.port}" in log
+        assert "Traceback" not in log
+        endpoints = Raw(first).request(
+            "GET", "/api/v1/namespaces/default/endpoints/kubernetes").json()
+        assert [p["port"] for s in endpoints["subsets"] for p in s["ports"]] == [first.port]
+    finally:
+        first.stop()

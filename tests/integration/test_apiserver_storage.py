@@ -109,12 +109,11 @@ async def test_crud_with_conflicts_and_not_found(storage, store):
     )
     # The same content again is no write: the revision stays.
     assert rv(await storage.update(key, changed, rv(updated))) == rv(updated)
-    assert rv(await storage.update(key, changed, None)) == rv(updated)
-    unconditional = await storage.update(key, pod("a", "crud", tier="db"), None)
-    assert rv(unconditional) > rv(updated)
+    later = await storage.update(key, pod("a", "crud", tier="db"), rv(updated))
+    assert rv(later) > rv(updated)
 
     err = await raises(404, "NotFound", storage.update(
-        "/registry/deployments/crud/nope", {"metadata": {}}, None,
+        "/registry/deployments/crud/nope", {"metadata": {}}, rv(updated),
         resource="deployments", group="apps",
     ))
     assert err.message == 'deployments.apps "nope" not found'
@@ -125,13 +124,13 @@ async def test_crud_with_conflicts_and_not_found(storage, store):
 
     err = await raises(409, "Conflict", storage.delete(key, rv(updated)))
     assert f"({rv(updated)}) does not match the ResourceVersion in record " \
-           f"({rv(unconditional)})" in err.message
-    deleted = await storage.delete(key, rv(unconditional))
+           f"({rv(later)})" in err.message
+    deleted = await storage.delete(key, rv(later))
     assert deleted["metadata"]["labels"] == {"tier": "db"}
-    assert rv(deleted) == await storage.current_revision() > rv(unconditional)
+    assert rv(deleted) == await storage.current_revision() > rv(later)
     assert await storage.get(key) is None
     await raises(404, "NotFound", storage.delete(key))
-    await raises(404, "NotFound", storage.delete(key, rv(unconditional)))
+    await raises(404, "NotFound", storage.delete(key, rv(later)))
 
     await storage.create(key, pod("a", "crud"))
     assert (await storage.delete(key))["metadata"]["name"] == "a"

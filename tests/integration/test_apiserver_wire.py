@@ -258,3 +258,52 @@ def test_watch_from_a_compacted_revision_is_an_error_event(apiserver, raw, ns):
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
     assert event["object"]["message"].startswith(f"too old resource version: {old_rv} (")
+
+
+def test_removing_the_last_finalizer_deletes_without_storing_the_emptied_object(raw, ns):
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    made = raw.request("POST", path, {"metadata": {"name": "held",
+                                                   "finalizers": ["example.com/hold"]}})
+    assert made.status == 201
+    rv = made.json()["metadata"]["resourceVersion"]
+    with raw.watch(f"{path}?watch=true&resourceVersion={rv}&timeoutSeconds=10") as stream:
+        assert raw.request("DELETE", f"{path}/held").status == 200
+        patched = raw.request("PATCH", f"{path}/held", b'{"metadata":{"finalizers":null}}',
+                              content_type="application/merge-patch+json")
+        assert patched.status == 200, patched.body
+        events = [stream.next(), stream.next()]
+    assert [e["type"] for e in events] == ["MODIFIED", "DELETED"]
+    assert events[0]["object"]["metadata"]["finalizers"] == ["example.com/hold"]
+    assert events[0]["object"]["metadata"]["deletionTimestamp"]
+    assert raw.request("GET", f"{path}/held").status == 404
+
+
+def test_a_json_patch_removing_the_resource_version_is_unconditional(raw, ns):
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    assert raw.request("POST", path, {"metadata": {"name": "free"}}).status == 201
+    raw.request("PATCH", f"{path}/free", b'{"data":{"a":"1"}}',
+                content_type="application/merge-patch+json")
+    patched = raw.request("PATCH", f"{path}/free", json.dumps([
+        {"op": "remove", "path": "/metadata/resourceVersion"},
+        {"op": "add", "path": "/data/b", "value": "2"}]).encode(),
+        content_type="application/json-patch+json")
+    assert patched.status == 200, patched.body
+    assert patched.json()["data"] == {"a": "1", "b": "2"}
+    stale = raw.request("PATCH", f"{path}/free", json.dumps([
+        {"op": "replace", "path": "/metadata/resourceVersion", "value": "1"}]).encode(),
+        content_type="application/json-patch+json")
+    assert stale.status == 409
+
+
+def test_initial_events_from_a_revision_the_store_has_not_reached(raw, ns):
+    path = (f"/api/v1/namespaces/{ns}/configmaps?watch=true&sendInitialEvents=true"
+            "&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan"
+            "&resourceVersion=999999999")
+    with raw.watch(path) as stream:
+        event = stream.next()
+    assert event["type"] == "ERROR"
+    assert (event["object"]["code"], event["object"]["reason"]) == (504, "Timeout")
+    assert event["object"]["message"].startswith(
+        "Timeout: Too large resource version: 999999999, current: ")
+    listed = raw.request("GET", f"/api/v1/namespaces/{ns}/configmaps?resourceVersion=999999999")
+    assert listed.status == 504

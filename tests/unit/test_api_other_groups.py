@@ -240,6 +240,7 @@ def test_event_columns_and_field_selectors() -> None:
         "2024-05-01T10:00:00.123456Z", "Normal", "pod/web-1", "spec.containers{nginx}",
         "kubelet, node1", 'Pulling image "nginx:1.27"', 1, "web-1.17c3a9e2")
     selectors = events.RESOURCE.field_selectors
+    event = events.to_core(event)  # selectors read events as stored
     assert selectors["regarding.name"](event) == "web-1"
     assert selectors["regarding.kind"](event) == "Pod"
     assert selectors["reportingController"](event) == "kubelet"

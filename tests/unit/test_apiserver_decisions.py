@@ -50,12 +50,25 @@ def test_kubernetes_endpoints_list_every_live_server_by_port():
 
 def test_kubernetes_slices_leave_out_loopback_addresses():
     slices = kubernetes_slices([("10.0.0.2", 6443), ("127.0.0.1", 6443), ("10.0.0.3", 7443)])
-    assert [s["metadata"]["name"] for s in slices] == ["kubernetes", "kubernetes-7443"]
+    assert [s["metadata"]["name"] for s in slices] == ["kubernetes", "kubernetes-ipv4-7443"]
     assert slices[0]["endpoints"] == [{"addresses": ["10.0.0.2"],
                                        "conditions": {"ready": True}}]
     assert all(s["metadata"]["labels"] == {"kubernetes.io/service-name": "kubernetes"}
                for s in slices)
     assert kubernetes_slices([("127.0.0.1", 6443)]) == []
+
+
+def test_kubernetes_slices_by_address_family_and_only_addresses_a_slice_may_hold():
+    servers = [("fd00::2", 6443), ("10.0.0.2", 6443), ("169.254.1.1", 6443), ("::1", 6443),
+               ("fe80::1", 6443), ("0.0.0.0", 6443)]
+    slices = kubernetes_slices(servers)
+    assert [(s["metadata"]["name"], s["addressType"]) for s in slices] == [
+        ("kubernetes", "IPv4"), ("kubernetes-ipv6-6443", "IPv6")]
+    assert [e["addresses"] for e in slices[1]["endpoints"]] == [["fd00::2"]]
+    # The Endpoints hold every one, the families apart.
+    subsets = kubernetes_endpoints(servers)["subsets"]
+    assert [[a["ip"] for a in s["addresses"]] for s in subsets] == [
+        ["0.0.0.0", "10.0.0.2", "169.254.1.1"], ["::1", "fd00::2", "fe80::1"]]
 
 
 def test_the_kubernetes_service_is_put_back_but_keeps_its_address():
@@ -85,14 +98,14 @@ def test_repair_reclaims_held_addresses_and_frees_leaks_seen_twice():
               IP_PREFIX + "10.96.0.9": 12, PORT_PREFIX + "30002": 13}
     first = repair_plan(claims, services, {})
     assert first.claim == {IP_PREFIX + "10.96.0.6": {"namespace": "default", "name": "b"}}
-    assert first.release == set()  # a leak is only suspected the first time
+    assert first.release == {}  # a leak is only suspected the first time
     assert first.suspects == {IP_PREFIX + "10.96.0.9": 12, PORT_PREFIX + "30002": 13}
 
     # Next pass: the port was claimed again meanwhile (a create in flight),
     # the IP is still the same leaked key.
     claims[PORT_PREFIX + "30002"] = 20
     second = repair_plan(claims, services, first.suspects)
-    assert second.release == {IP_PREFIX + "10.96.0.9"}
+    assert second.release == {IP_PREFIX + "10.96.0.9": 12}  # as seen: released only so
     assert second.suspects == {PORT_PREFIX + "30002": 20}
 
 

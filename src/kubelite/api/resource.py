@@ -50,6 +50,9 @@ class ScaleSpec:
     spec_replicas: str = "spec.replicas"
     status_replicas: str = "status.replicas"
     label_selector: str = "status.selector"
+    # The selector there is a plain label map (a ReplicationController's),
+    # not a LabelSelector.
+    selector_is_map: bool = False
 
 
 def _no_defaults(obj: Obj) -> None:
@@ -78,7 +81,8 @@ class Resource:
     # Causes why `obj` is invalid; `old` is the stored object on update.
     validate: Callable[[Obj, Obj | None], list[Cause]] = _always_valid
     columns: tuple[Column, ...] = ()
-    # Field selectors beyond metadata.name and metadata.namespace.
+    # Field selectors beyond metadata.name and metadata.namespace; they read
+    # objects as stored (see from_stored).
     field_selectors: dict[str, Callable[[Obj], str]] = field(default_factory=dict)
     # Subresources beyond status and scale: "binding", "eviction", ...
     subresources: tuple[str, ...] = ()

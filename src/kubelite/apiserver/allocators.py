@@ -23,13 +23,13 @@ import ipaddress
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubelite.api.resource import REGISTRY, Cause, Resource
 from kubelite.apiserver import errors
 from kubelite.apiserver.registry import Admission, Options, Registry
-from kubelite.apiserver.storage import Storage
+from kubelite.apiserver.storage import RevisionChanged, Storage
 
 log = logging.getLogger("kubelite.apiserver")
 
@@ -58,19 +58,18 @@ class ServiceAllocator(Admission):
 
     # -------------------------------------------------------------- admission
 
-    async def admit_create(self, res: Resource, svc: Obj, dry_run: bool) -> None:
-        await self._allocate(svc, None, dry_run)
+    async def admit_create(self, res: Resource, svc: Obj, dry_run: bool) -> list[str]:
+        return await self._allocate(svc, None, dry_run)
 
-    async def create_failed(self, svc: Obj) -> None:
-        await self._release(held(svc))
-
-    async def admit_update(self, res: Resource, svc: Obj, old: Obj, dry_run: bool) -> None:
+    async def admit_update(self, res: Resource, svc: Obj, old: Obj,
+                           dry_run: bool) -> list[str]:
         carry_over(svc, old)
-        await self._allocate(svc, old, dry_run)
+        return await self._allocate(svc, old, dry_run)
 
-    async def update_failed(self, svc: Obj, old: Obj) -> None:
-        """Give back what the update claimed and did not keep."""
-        await self._release(held(svc) - held(old))
+    async def undo(self, taken: list[str]) -> None:
+        """Give back the claims an admission made for a write that is not
+        kept."""
+        await self._release(set(taken))
 
     async def after_update(self, svc: Obj, old: Obj) -> None:
         """Give back what the old service held and the new one does not."""
@@ -88,11 +87,17 @@ class ServiceAllocator(Admission):
         services = (await registry.list(REGISTRY[("", "v1", "services")], None, Options()))
         plan = repair_plan(claims, services["items"], suspects)
         for key, owner in plan.claim.items():
-            if await self._claim(key, owner):
+            if await self._claim(key, owner) == NEW:
                 log.info("apiserver: repaired the missing claim on %s", key)
-        for key in plan.release:
-            await self._release({key})
-            log.info("apiserver: released %s, held by no service", key)
+        for key, revision in plan.release.items():
+            # Only the claim as this pass saw it: another API server's pass
+            # may have released it, and a create claimed it again, since.
+            try:
+                gone = await errors.unless_gone(self.storage.delete(key, revision))
+            except RevisionChanged:
+                continue
+            if gone is not None:
+                log.info("apiserver: released %s, held by no service", key)
         return plan.suspects
 
     async def run_repair(self, registry: Registry) -> None:
@@ -102,19 +107,22 @@ class ServiceAllocator(Admission):
                 suspects = await self.repair(registry, suspects)
             except errors.StatusError as e:
                 log.warning("apiserver: service address repair: %s", e.message)
+            except Exception:  # a bug must not end the repairs
+                log.exception("apiserver: service address repair failed")
             await asyncio.sleep(REPAIR_SECONDS)
 
     # -------------------------------------------------------------- work
 
-    async def _allocate(self, svc: Obj, old: Obj | None, dry_run: bool) -> None:
+    async def _allocate(self, svc: Obj, old: Obj | None, dry_run: bool) -> list[str]:
+        """Give the service the addresses it asks for or needs; the claims
+        made for it (not those it held already)."""
         spec = svc.setdefault("spec", {})
         name = svc["metadata"]["name"]
-        owner = {"namespace": svc["metadata"].get("namespace"), "name": name}
-        before = held(old) if old is not None else set()
-        taken: list[str] = []
+        claims = Claims({"namespace": svc["metadata"].get("namespace"), "name": name},
+                        held(old), dry_run)
         try:
             if needs_cluster_ip(spec):
-                ip = await self._cluster_ip(spec, name, owner, before, dry_run, taken)
+                ip = await self._cluster_ip(spec, name, claims)
                 spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
                 spec.setdefault("ipFamilies", ["IPv4"])
                 spec.setdefault("ipFamilyPolicy", "SingleStack")
@@ -124,19 +132,17 @@ class ServiceAllocator(Admission):
                 spec.setdefault("ipFamilyPolicy", "SingleStack")
             if needs_node_ports(spec):
                 for i, port in enumerate(spec.get("ports") or []):
-                    port["nodePort"] = await self._node_port(
-                        port.get("nodePort"), i, name, owner, before, dry_run, taken
-                    )
+                    port["nodePort"] = await self._node_port(port.get("nodePort"), i, name,
+                                                             claims)
             else:
                 for port in spec.get("ports") or []:
                     port.pop("nodePort", None)
         except BaseException:
-            await self._release(set(taken))
+            await self._release(set(claims.made))
             raise
+        return claims.made
 
-    async def _cluster_ip(
-        self, spec: Obj, name: str, owner: Obj, before: set[str], dry_run: bool, taken: list[str]
-    ) -> str:
+    async def _cluster_ip(self, spec: Obj, name: str, claims: Claims) -> str:
         wanted = spec.get("clusterIP")
         if wanted:
             try:
@@ -150,26 +156,20 @@ class ServiceAllocator(Admission):
                     f"valid range. The range of valid IPs is {self.cidr}",
                 )
             key = IP_PREFIX + wanted
-            if key in before or dry_run:
-                return wanted
-            if not await self._claim(key, owner):
+            if key not in claims.before and not await self._take(key, claims):
                 raise _ip_invalid(
                     name, wanted, f"failed to allocate IP {wanted}: provided IP is already "
                     "allocated",
                 )
-            taken.append(key)
             return wanted
         first = self.network.network_address + 2  # .0 is the network, .1 `kubernetes`
-        ip = await self._claim_any(IP_PREFIX, lambda i: str(first + i),
-                                   self.network.num_addresses - 3, owner, dry_run, taken)
+        ip = await self._take_any(IP_PREFIX, lambda i: str(first + i),
+                                  self.network.num_addresses - 3, claims)
         if ip is None:
             raise errors.internal("failed to allocate a serviceIP: range is full")
         return ip
 
-    async def _node_port(
-        self, wanted: Any, index: int, name: str, owner: Obj, before: set[str], dry_run: bool,
-        taken: list[str],
-    ) -> int:
+    async def _node_port(self, wanted: Any, index: int, name: str, claims: Claims) -> int:
         low, high = self.node_ports
         path = f"spec.ports[{index}].nodePort"
         if wanted:
@@ -179,44 +179,46 @@ class ServiceAllocator(Admission):
                     f"Invalid value: {wanted}: provided port is not in the valid range. "
                     f"The range of valid ports is {low}-{high}", path)])
             key = PORT_PREFIX + str(wanted)
-            if key in before or key in taken or dry_run:
+            if key in claims.before or key in claims.held:
                 return wanted
-            if not await self._claim(key, owner):
+            if not await self._take(key, claims):
                 raise errors.invalid("Service", name, [Cause(
                     "FieldValueInvalid",
                     f"Invalid value: {wanted}: provided port is already allocated", path)])
-            taken.append(key)
             return wanted
-        port = await self._claim_any(PORT_PREFIX, lambda i: str(low + i), high - low + 1,
-                                     owner, dry_run, taken)
+        port = await self._take_any(PORT_PREFIX, lambda i: str(low + i), high - low + 1, claims)
         if port is None:
             raise errors.internal("failed to allocate a nodePort: range is full")
         return int(port)
 
-    async def _claim_any(self, prefix: str, value: Callable[[int], str], size: int,
-                         owner: Obj, dry_run: bool, taken: list[str]) -> str | None:
-        """Claim a free one of the `size` values `value(i)`: random tries
+    async def _take_any(self, prefix: str, value: Callable[[int], str], size: int,
+                        claims: Claims) -> str | None:
+        """Take a free one of the `size` values `value(i)`: random tries
         first, then (the range being nearly full) a walk from a random place
         over those the store has no claim on. None if every one is taken."""
         for i in (random.randrange(size) for _ in range(ATTEMPTS)):
-            if await self._try_claim(prefix + value(i), owner, dry_run, taken):
+            if await self._take(prefix + value(i), claims):
                 return value(i)
         claimed = await self._claims(prefix)
         start = random.randrange(size)
         for i in ((start + j) % size for j in range(size)):
             key = prefix + value(i)
-            if key not in claimed and await self._try_claim(key, owner, dry_run, taken):
+            if key not in claimed and await self._take(key, claims):
                 return value(i)
         return None
 
-    async def _try_claim(self, key: str, owner: Obj, dry_run: bool, taken: list[str]) -> bool:
-        if key in taken:
+    async def _take(self, key: str, claims: Claims) -> bool:
+        """Claim `key` for the service (a dry run only looks); False if
+        another service holds it."""
+        if key in claims.held:
             return False
-        if dry_run:
-            return True
-        if not await self._claim(key, owner):
+        state = await (self._look(key, claims.owner) if claims.dry_run
+                       else self._claim(key, claims.owner))
+        if state == TAKEN:
             return False
-        taken.append(key)
+        claims.held.append(key)
+        if state == NEW and not claims.dry_run:
+            claims.made.append(key)
         return True
 
     async def _claims(self, prefix: str) -> dict[str, int]:
@@ -226,29 +228,49 @@ class ServiceAllocator(Admission):
         return {c["metadata"]["name"]: int(c["metadata"]["resourceVersion"])
                 for c in listed.items if c["metadata"].get("name")}
 
-    async def _claim(self, key: str, owner: Obj) -> bool:
+    async def _claim(self, key: str, owner: Obj) -> str:
+        """NEW when this call claimed `key` for `owner`; OURS when a claim
+        for the same service was there (left by a crash, or by the service
+        itself); TAKEN when another holds it."""
         try:
             await self.storage.create(key, {"metadata": {"name": key}, "owner": owner},
                                       resource="allocations", name=key)
-            return True
+            return NEW
         except errors.StatusError as e:
-            if e.reason == "AlreadyExists":
-                return False
-            raise
+            if e.reason != "AlreadyExists":
+                raise
+        return await self._look(key, owner)
+
+    async def _look(self, key: str, owner: Obj) -> str:
+        """What _claim would find, without claiming."""
+        claim = await self.storage.get(key)
+        if claim is None:
+            return NEW
+        return OURS if claim.get("owner") == owner else TAKEN
 
     async def _release(self, keys: set[str]) -> None:
         for key in keys:
-            try:
-                await self.storage.delete(key, resource="allocations", name=key)
-            except errors.StatusError as e:
-                if e.reason != "NotFound":
-                    raise
+            await errors.unless_gone(self.storage.delete(key, resource="allocations", name=key))
+
+
+NEW, OURS, TAKEN = "new", "ours", "taken"
+
+
+@dataclass
+class Claims:
+    """The addresses one admission deals with for one service."""
+
+    owner: Obj  # {"namespace": ..., "name": ...}
+    before: set[str]  # the claim keys the stored service holds already
+    dry_run: bool
+    held: list[str] = field(default_factory=list)  # keys it has now got
+    made: list[str] = field(default_factory=list)  # of those, the ones claimed afresh
 
 
 @dataclass
 class RepairPlan:
     claim: dict[str, Obj]  # key -> owner: held by a service, with no key
-    release: set[str]  # keys no service holds, two passes in a row
+    release: dict[str, int]  # key -> revision: held by no service, two passes in a row
     suspects: dict[str, int]  # keys no service holds now (key -> revision)
 
 
@@ -264,7 +286,7 @@ def repair_plan(claims: dict[str, int], services: list[Obj],
     unheld = {key: rev for key, rev in claims.items() if key not in holders}
     return RepairPlan(
         claim={key: owner for key, owner in holders.items() if key not in claims},
-        release={key for key, rev in unheld.items() if suspects.get(key) == rev},
+        release={key: rev for key, rev in unheld.items() if suspects.get(key) == rev},
         suspects={key: rev for key, rev in unheld.items() if suspects.get(key) != rev},
     )
 
@@ -274,9 +296,11 @@ def held(svc: Obj | None) -> set[str]:
     if svc is None:
         return set()
     spec = svc.get("spec", {})
-    keys = {IP_PREFIX + ip for ip in spec.get("clusterIPs") or [] if ip and ip != "None"}
-    if spec.get("clusterIP") and spec["clusterIP"] != "None":
-        keys.add(IP_PREFIX + spec["clusterIP"])
+    keys: set[str] = set()
+    if needs_cluster_ip(spec):
+        keys = {IP_PREFIX + ip for ip in spec.get("clusterIPs") or [] if ip}
+        if spec.get("clusterIP"):
+            keys.add(IP_PREFIX + spec["clusterIP"])
     if needs_node_ports(spec):
         keys |= {PORT_PREFIX + str(p["nodePort"]) for p in spec.get("ports") or []
                  if p.get("nodePort")}

@@ -193,6 +193,7 @@ class API:
         self._openapi_for: list[Resource] | None = None
         # Set when the server stops: open watches end.
         self.closing = asyncio.Event()
+        self.ready = False  # until the cluster's bootstrap objects are in place
 
     # -------------------------------------------------------------- lookups
 
@@ -217,7 +218,7 @@ class API:
         app.on_shutdown.append(self._stopping)
         app.router.add_get("/healthz", self._ok)
         app.router.add_get("/livez", self._ok)
-        app.router.add_get("/readyz", self._ok)
+        app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/version", lambda r: _json(VERSION))
         app.router.add_get("/version/", lambda r: _json(VERSION))
         app.router.add_get("/metrics", self._metrics)
@@ -280,6 +281,14 @@ class API:
 
     async def _stopping(self, app: web.Application) -> None:
         self.closing.set()
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        """Ready once the bootstrap objects are in place, as kube-apiserver's
+        readyz waits for its post-start hooks."""
+        if not self.ready:
+            return web.Response(status=500, text="[-]poststarthook/bootstrap-controller "
+                                "failed: not finished\nreadyz check failed\n")
+        return web.Response(text="ok")
 
     async def _ok(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")

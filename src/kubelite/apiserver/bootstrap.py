@@ -8,7 +8,8 @@ side by side on one store. Each server holds a key under
 /registry/masterleases/ on an etcd lease (TTL 15 s, kept alive every 10 s),
 as kube-apiserver's lease endpoint reconciler does; the endpoints are
 rewritten from the keys that are alive, so a server that stops, or dies,
-drops out. On a clean stop a server revokes its lease first.
+drops out. On a clean stop a server revokes its lease before it stops
+listening.
 
 The objects wanted are pure functions of the configuration and the live
 servers; `Bootstrap` is the thin part that reads and writes them.
@@ -23,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from kubelite.api.discovery.endpointslices import address_causes
 from kubelite.api.resource import REGISTRY, Resource
 from kubelite.apiserver import errors
 from kubelite.apiserver.registry import Options, Registry
@@ -78,20 +80,26 @@ def lease_key(ip: str, port: int) -> str:
     return f"{LEASE_PREFIX}{ip}:{port}"
 
 
-def _by_port(servers: list[tuple[str, int]]) -> dict[int, list[str]]:
-    ports: dict[int, list[str]] = {}
-    for ip, port in sorted(set(servers), key=lambda s: (s[1], ipaddress.ip_address(s[0]))):
-        ports.setdefault(port, []).append(ip)
-    return ports
+def family(ip: str) -> str:
+    return "IPv4" if ipaddress.ip_address(ip).version == 4 else "IPv6"
+
+
+def _by_port(servers: list[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
+    """The servers' addresses by (address family, port), in order."""
+    groups: dict[tuple[str, int], list[str]] = {}
+    for ip, port in sorted(set(servers), key=lambda s: (s[1], family(s[0]),
+                                                        int(ipaddress.ip_address(s[0])))):
+        groups.setdefault((family(ip), port), []).append(ip)
+    return groups
 
 
 def kubernetes_endpoints(servers: list[tuple[str, int]]) -> Obj:
-    """The Endpoints of the `kubernetes` Service: one subset per port the
-    live API servers listen on."""
+    """The Endpoints of the `kubernetes` Service: one subset per port (and
+    address family) the live API servers listen on."""
     subsets = [
         {"addresses": [{"ip": ip} for ip in ips],
          "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}
-        for port, ips in _by_port(servers).items()
+        for (_, port), ips in _by_port(servers).items()
     ]
     out: Obj = {"metadata": {"name": SERVICE, "labels": {SKIP_MIRROR: "true"}}}
     if subsets:
@@ -100,17 +108,18 @@ def kubernetes_endpoints(servers: list[tuple[str, int]]) -> Obj:
 
 
 def kubernetes_slices(servers: list[tuple[str, int]]) -> list[Obj]:
-    """The EndpointSlices of the `kubernetes` Service: `kubernetes` for the
-    (usual) one port, `kubernetes-<port>` for any further one. A slice may
-    not hold a loopback address (Kubernetes refuses them), so servers that
-    advertise one are in the Endpoints only."""
+    """The EndpointSlices of the `kubernetes` Service, one per address
+    family and port: `kubernetes` for the (usual) one, then
+    `kubernetes-<family>-<port>`. An address a slice may not hold (loopback,
+    link-local, unspecified: Kubernetes refuses them) is in the Endpoints
+    only."""
+    reachable = [(ip, port) for ip, port in servers if not address_causes(ip, family(ip), "")]
     slices = []
-    reachable = [(ip, port) for ip, port in servers if not ipaddress.ip_address(ip).is_loopback]
-    for i, (port, ips) in enumerate(_by_port(reachable).items()):
+    for i, ((kind, port), ips) in enumerate(_by_port(reachable).items()):
         slices.append({
-            "metadata": {"name": SERVICE if i == 0 else f"{SERVICE}-{port}",
+            "metadata": {"name": SERVICE if i == 0 else f"{SERVICE}-{kind.lower()}-{port}",
                          "labels": {SERVICE_LABEL: SERVICE}},
-            "addressType": "IPv4",
+            "addressType": kind,
             "endpoints": [{"addresses": [ip], "conditions": {"ready": True}} for ip in ips],
             "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
         })
@@ -147,32 +156,21 @@ class Bootstrap:
 
     async def _ensure(self, res: Resource, namespace: str | None, wanted: Obj,
                       change: Callable[[Obj], Obj] | None) -> None:
-        """Create `wanted` if it is missing; else `change` what is stored
-        (nothing is written when that changes nothing)."""
+        """`change` what is stored (nothing is written when that changes
+        nothing), or create `wanted` if it is missing."""
         name = wanted["metadata"]["name"]
-        if not await self._exists(res, namespace, name):
+        for _ in range(2):  # a second time if another API server creates it meanwhile
+            found = self.registry.get(res, namespace, name) if change is None else (
+                self.registry.guaranteed_update(res, namespace, name, change, Options()))
+            if await errors.unless_gone(found) is not None:
+                return
             try:
                 await self.registry.create(res, namespace, copy.deepcopy(wanted), Options())
                 log.info("apiserver: created %s %s", res.singular, name)
                 return
             except errors.StatusError as e:
-                # Another API server may have created it meanwhile (a Service
-                # then finds its address taken before its name).
-                if e.reason not in ("AlreadyExists", "Invalid") or not await self._exists(
-                    res, namespace, name
-                ):
+                if e.reason != "AlreadyExists":
                     raise
-        if change is not None:
-            await self.registry.guaranteed_update(res, namespace, name, change, Options())
-
-    async def _exists(self, res: Resource, namespace: str | None, name: str) -> bool:
-        try:
-            await self.registry.get(res, namespace, name)
-            return True
-        except errors.StatusError as e:
-            if e.reason != "NotFound":
-                raise
-            return False
 
     async def start(self) -> None:
         """Reconcile every bootstrap object once, this server included."""
@@ -208,14 +206,8 @@ class Bootstrap:
             label_selector=f"{SERVICE_LABEL}={SERVICE}"))
         for item in stale["items"]:
             if item["metadata"]["name"] not in keep:
-                await self._deleted(slices, item["metadata"]["name"])
-
-    async def _deleted(self, res: Resource, name: str) -> None:
-        try:
-            await self.registry.delete(res, "default", name, Options())
-        except errors.StatusError as e:
-            if e.reason != "NotFound":
-                raise
+                await errors.unless_gone(self.registry.delete(
+                    slices, "default", item["metadata"]["name"], Options()))
 
     async def run(self) -> None:
         """Keep the lease fresh, the endpoints current and the Service in
@@ -228,6 +220,8 @@ class Bootstrap:
                 await self.renew()
             except errors.StatusError as e:
                 log.warning("apiserver: bootstrap reconcile: %s", e.message)
+            except Exception:  # a bug must not end the loop: the lease would lapse
+                log.exception("apiserver: bootstrap reconcile failed")
 
     async def stop(self) -> None:
         """Leave the endpoints: this server is going away."""

@@ -7,7 +7,8 @@ Everything in the API server raises `StatusError`; the HTTP layer sends its
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from kubelite.api.resource import Cause
 
@@ -55,6 +56,20 @@ def ordered_details(details: dict[str, Any]) -> dict[str, Any]:
     if "causes" in out:
         out["causes"] = [{k: c[k] for k in CAUSE_ORDER if c.get(k)} for c in out["causes"]]
     return out
+
+
+T = TypeVar("T")
+
+
+async def unless_gone(call: Awaitable[T]) -> T | None:
+    """What `call` gives, or None when its object is not there (a 404): for
+    writes to objects that others may delete meanwhile."""
+    try:
+        return await call
+    except StatusError as e:
+        if e.reason != "NotFound":
+            raise
+        return None
 
 
 def _details(resource: str, name: str, group: str = "", **extra: Any) -> dict[str, Any]:

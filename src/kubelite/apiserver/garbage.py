@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from kubelite.api.resource import Resource
@@ -91,6 +91,8 @@ class GarbageCollector:
     async def _scan(self) -> None:
         """Pick up deletes left half done (by a restart)."""
         for res in self.resources():
+            if res.from_stored:  # a view of objects another resource holds
+                continue
             listed = await self.registry.list(res, None, Options())
             for obj in listed["items"]:
                 if obj["metadata"].get("deletionTimestamp"):
@@ -101,7 +103,7 @@ class GarbageCollector:
         namespace = owner["metadata"].get("namespace")
         found = []
         for res in self.resources():
-            if namespace is not None and not res.namespaced:
+            if (namespace is not None and not res.namespaced) or res.from_stored:
                 continue
             listed = await self.registry.list(res, namespace, Options())
             found += [(res, o) for o in listed["items"] if owned_by(o, uid)]
@@ -109,40 +111,28 @@ class GarbageCollector:
 
     async def finish(self, res: Resource, namespace: str | None, name: str) -> bool:
         """One step of a cascading delete; True when nothing is left to do."""
-        try:
-            owner = await self.registry.get(res, namespace, name)
-        except errors.StatusError as e:
-            if e.reason == "NotFound":
-                return True
-            raise
+        owner = await errors.unless_gone(self.registry.get(res, namespace, name))
+        if owner is None:
+            return True
         finalizers = owner["metadata"].get("finalizers") or []
         uid = owner["metadata"]["uid"]
         dependents = await self._dependents(owner)
         if ORPHAN in finalizers:
             for dep_res, dep in dependents:
                 meta = dep["metadata"]
-                await self._ignoring_gone(self.registry.guaranteed_update(
+                await errors.unless_gone(self.registry.guaranteed_update(
                     dep_res, meta.get("namespace"), meta["name"], without_owner(uid), Options()))
         elif FOREGROUND in finalizers:
             for dep_res, dep in dependents:
                 meta = dep["metadata"]
                 if not meta.get("deletionTimestamp"):
-                    await self._ignoring_gone(self.registry.delete(
+                    await errors.unless_gone(self.registry.delete(
                         dep_res, meta.get("namespace"), meta["name"],
                         Options(propagation="Foreground")))
             if dependents:
                 return False
         else:
             return True
-        await self._ignoring_gone(self.registry.guaranteed_update(
+        await errors.unless_gone(self.registry.guaranteed_update(
             res, namespace, name, cascade_done(uid), Options()))
         return True
-
-    @staticmethod
-    async def _ignoring_gone(write: Awaitable[Obj]) -> None:
-        """A write to an object that may have been deleted meanwhile."""
-        try:
-            await write
-        except errors.StatusError as e:
-            if e.reason != "NotFound":
-                raise

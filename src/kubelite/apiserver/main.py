@@ -25,6 +25,7 @@ from kubelite.apiserver.crds import CustomResources
 from kubelite.apiserver.garbage import GarbageCollector
 from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
 from kubelite.apiserver.metrics import Metrics
+from kubelite.apiserver.migrations import migrate
 from kubelite.apiserver.namespaces import NamespaceCleaner
 from kubelite.apiserver.registry import Registry
 from kubelite.apiserver.storage import Storage
@@ -154,12 +155,10 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
     registry.admission[("", "services")] = allocator
     custom = CustomResources(registry, builtin_resources, REGISTRY[CRDS])
     registry.admission[(CRDS[0], CRDS[2])] = custom
-    await custom.sync()
     host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
     address = f"{host}:{cfg.secure_port}"
     bootstrap = Bootstrap(registry, storage, cfg.service_cluster_ip_range,
                           cfg.advertise_address, cfg.secure_port)
-    await bootstrap.start()
     metrics = Metrics()
     storage.observer = metrics.observe_store
     api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, metrics)
@@ -168,8 +167,20 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
     await runner.setup()
     site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port,
                        ssl_context=server_ssl_context(pki, cfg.client_ca_file))
+    advertised = False
     try:
-        await site.start()
+        try:
+            await migrate(storage)
+            await custom.sync()
+            await site.start()
+            # Listening: now it may be advertised.
+            advertised = True
+            await bootstrap.start()
+            api.ready = True
+        except OSError as e:
+            raise StartupError(f"cannot serve on {address}: {e}") from e
+        except errors.StatusError as e:
+            raise StartupError(e.message) from e
         _write_kubeconfigs(cfg, pki, address)
         log.info("apiserver: serving https://%s (etcd %s); admin kubeconfig %s; admin token "
                  "in %s", address, ",".join(cfg.etcd_servers),
@@ -193,11 +204,12 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
     finally:
+        if advertised:  # leave the endpoints while still serving, as kube-apiserver does
+            try:
+                await asyncio.wait_for(bootstrap.stop(), LEAVE_SECONDS)
+            except (TimeoutError, errors.StatusError) as e:
+                log.warning("apiserver: could not leave the kubernetes endpoints: %s", e)
         await runner.cleanup()
-    try:
-        await asyncio.wait_for(bootstrap.stop(), LEAVE_SECONDS)
-    except (TimeoutError, errors.StatusError) as e:
-        log.warning("apiserver: could not leave the kubernetes endpoints: %s", e)
 
 
 def _write_kubeconfigs(cfg: Config, pki: Pki, address: str) -> None:

@@ -43,7 +43,7 @@ class NamespaceCleaner:
         name = ns["metadata"]["name"]
         left = 0
         for res in self.resources():
-            if not res.namespaced:
+            if not res.namespaced or res.from_stored:  # (a view: its objects are another's)
                 continue
             await self.registry.delete_collection(res, name, Options(propagation="Background"))
             left += len((await self.registry.list(res, name, Options()))["items"])

@@ -2,8 +2,13 @@
 for any declared resource, with the semantics Kubernetes gives them.
 
 One class serves every kind; what differs per kind comes from its
-`Resource` declaration (defaults, validation, subresources) and from the
-few admission steps that need the store (namespaces, service addresses).
+`Resource` declaration (defaults, validation, subresources, the shape it is
+stored in) and from the few admission steps that need the store (service
+addresses, serving a CRD's resources).
+
+A write that loses a race with another writer is made again on the fresh
+object, as kube-apiserver's GuaranteedUpdate does; only a resourceVersion
+or preconditions the client named answer 409.
 """
 
 from __future__ import annotations
@@ -66,24 +71,26 @@ class Options:
 
 class Admission:
     """Steps a kind needs beyond its declaration, which use the store
-    (giving a service its addresses, serving a CRD's resources). `admit_*`
-    run before the write they belong to and may change the object; after a
-    write that failed, `*_failed` undo what they did; `after_*` run once the
-    write is stored. The defaults do nothing."""
+    (giving a service its addresses, serving a CRD's resources).
 
-    async def admit_create(self, res: Resource, obj: Obj, dry_run: bool) -> None:
+    `admit_create` and `admit_update` run before the write and may change
+    the object; what they return (what they took, such as address claims)
+    is handed to `undo` when the write is not kept: refused by validation or
+    by the store, or turned into a delete. A write whose fate is unknown (a
+    timeout, a cancelled request) is not undone: what it took may be in
+    use, and is left for a repair to find. `after_*` run once a write is
+    stored. The defaults do nothing."""
+
+    async def admit_create(self, res: Resource, obj: Obj, dry_run: bool) -> Any:
         return None
 
-    async def create_failed(self, obj: Obj) -> None:
+    async def admit_update(self, res: Resource, obj: Obj, old: Obj, dry_run: bool) -> Any:
+        return None
+
+    async def undo(self, taken: Any) -> None:
         return None
 
     async def after_create(self, obj: Obj) -> None:
-        return None
-
-    async def admit_update(self, res: Resource, obj: Obj, old: Obj, dry_run: bool) -> None:
-        return None
-
-    async def update_failed(self, obj: Obj, old: Obj) -> None:
         return None
 
     async def after_update(self, obj: Obj, old: Obj) -> None:
@@ -94,6 +101,9 @@ class Admission:
 
 
 NO_ADMISSION = Admission()
+# What the store answers when it did not write: the revision it was asked to
+# write at is gone or taken.
+REFUSED = ("AlreadyExists", "Conflict", "NotFound")
 
 
 class Registry:
@@ -112,12 +122,16 @@ class Registry:
     def _admission(self, res: Resource) -> Admission:
         return self.admission.get((res.group, res.plural), NO_ADMISSION)
 
-    @staticmethod
-    def served(res: Resource, stored: Obj) -> Obj:
+    @classmethod
+    def served(cls, res: Resource, stored: Obj) -> Obj:
         """A stored object as `res` serves it: in its API's shape (when the
-        store holds another's), with the zero-valued status fields
+        store holds another's), and shown."""
+        return cls.shown(res, res.from_stored(stored) if res.from_stored else stored)
+
+    @staticmethod
+    def shown(res: Resource, obj: Obj) -> Obj:
+        """An object in its API's shape with the zero-valued status fields
         Kubernetes' serialization always writes."""
-        obj = res.from_stored(stored) if res.from_stored else stored
         if res.zero_status is not None:
             status = obj.get("status")
             if status is None or isinstance(status, dict):
@@ -259,16 +273,17 @@ class Registry:
         name = obj["metadata"]["name"]
         await self._check_namespace(res, namespace, name)
         admission = self._admission(res)
-        await admission.admit_create(res, obj, opts.dry_run)
+        taken = await admission.admit_create(res, obj, opts.dry_run)
         if opts.dry_run:
-            return self.served(res, obj)
+            return self.shown(res, obj)
         try:
             stored = await self.storage.create(
                 self.key(res, namespace, name), self._stored(res, obj), resource=res.plural,
                 name=name, group=res.group,
             )
-        except BaseException:
-            await admission.create_failed(obj)
+        except errors.StatusError as e:
+            if e.reason in REFUSED:
+                await admission.undo(taken)
             raise
         created = self.served(res, stored)
         await admission.after_create(created)
@@ -280,8 +295,8 @@ class Registry:
         return await self._read(res, namespace, name)
 
     def predicate(self, res: Resource, opts: Options) -> Callable[[Obj], bool] | None:
-        """The label and field selectors of a request as one test of an
-        object as `res` serves it, or None."""
+        """The label and field selectors of a request as one test of a
+        stored object (the field selectors read the stored shape), or None."""
         tests: list[Callable[[Obj], bool]] = []
         if opts.label_selector:
             try:
@@ -309,26 +324,15 @@ class Registry:
             return None
         return lambda o: all(t(o) for t in tests)
 
-    def _stored_predicate(
-        self, res: Resource, opts: Options
-    ) -> Callable[[Obj], bool] | None:
-        """The request's selectors as a test of stored objects."""
-        predicate = self.predicate(res, opts)
-        if predicate is None or res.from_stored is None:
-            return predicate
-        convert = res.from_stored
-        return lambda stored: predicate(convert(stored))
-
     async def list(self, res: Resource, namespace: str | None, opts: Options) -> Obj:
-        revision = _list_revision(opts)
+        revision, wanted = _list_revisions(opts)
         result = await self.storage.list(
             res.key_prefix(namespace),
             limit=opts.limit,
             continue_token=opts.continue_token,
             revision=revision,
-            predicate=self._stored_predicate(res, opts),
+            predicate=self.predicate(res, opts),
         )
-        wanted = _not_older_than(opts)
         if wanted > result.revision:
             raise too_large_resource_version(wanted, result.revision)
         metadata: Obj = {"resourceVersion": str(result.revision)}
@@ -404,29 +408,36 @@ class Registry:
         opts: Options,
         subresource: str | None,
     ) -> Obj:
+        """One attempt at an update of `old` to `obj` (RevisionChanged if
+        another writer came first). An update that leaves an object being
+        deleted with nothing to wait for deletes it instead, as Kubernetes
+        does: the emptied state is never stored."""
         admission = self._admission(res)
+        taken = None
         if subresource == "status":
             obj = objectmeta.prepare_status_update(obj, old)
         else:
             objectmeta.prepare_update(obj, old, keep_status=res.status_subresource,
                                       annotations_bump=res.annotations_bump_generation)
-            await admission.admit_update(res, obj, old, opts.dry_run)
+            taken = await admission.admit_update(res, obj, old, opts.dry_run)
         res.default(obj)
         try:
             self._validate(res, obj, old)
             if opts.dry_run:
-                return obj
+                return self.shown(res, obj)
             if obj == old:
                 return old
+            if _finished_deleting(obj):
+                await errors.unless_gone(self._remove(res, namespace, name, old))
+                await admission.undo(taken)
+                return obj
             updated = await self._write(res, namespace, name, obj,
                                         old["metadata"]["resourceVersion"])
-        except BaseException:
-            if subresource != "status":
-                await admission.update_failed(obj, old)
+        except errors.StatusError as e:
+            if not opts.dry_run and (e.reason in REFUSED or e.code == 422):
+                await admission.undo(taken)
             raise
         await admission.after_update(updated, old)
-        if _finished_deleting(updated):
-            return await self._remove_finished(res, namespace, name, updated)
         return updated
 
     # -------------------------------------------------------------- patch
@@ -459,7 +470,8 @@ class Registry:
             meta["name"] = name
             if res.namespaced:
                 meta["namespace"] = namespace
-            if meta.get("resourceVersion") != old["metadata"]["resourceVersion"] and (
+            rv = meta.get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"] and (
                 _patch_sets_resource_version(patch_type, patch)
             ):
                 raise errors.conflict(res.plural, name, errors.MODIFIED, res.group)
@@ -479,12 +491,10 @@ class Registry:
             marked = deletion_marks(res, old, opts)
             if opts.dry_run:
                 return marked or old
-            if marked is None:
+            if marked is None or _finished_deleting(marked):
                 return await self._remove(res, namespace, name, old)
             updated = await self._write(res, namespace, name, marked,
                                         old["metadata"]["resourceVersion"])
-            if _finished_deleting(updated):
-                return await self._remove(res, namespace, name, updated)
             for listener in self.marked_listeners:
                 listener(res, updated)
             return updated
@@ -500,24 +510,6 @@ class Registry:
         ))
         await self._admission(res).after_delete(res, gone)
         return gone
-
-    async def _remove_finished(self, res: Resource, namespace: str | None, name: str,
-                               obj: Obj) -> Obj:
-        """Remove an object a write has left with nothing to wait for. If it
-        changed since, look again: it goes unless a finalizer or grace period
-        came back, or another request has removed it already."""
-        while True:
-            try:
-                try:
-                    return await self._remove(res, namespace, name, obj)
-                except RevisionChanged:
-                    obj = await self._read(res, namespace, name)
-            except errors.StatusError as e:
-                if e.reason == "NotFound":
-                    return obj
-                raise
-            if not _finished_deleting(obj):
-                return obj
 
     async def bind(self, res: Resource, namespace: str | None, name: str,
                    mutate: Callable[[Obj], Obj], opts: Options) -> Obj:
@@ -542,15 +534,16 @@ class Registry:
         ones); a terminating namespace whose finalizers are all done is
         removed."""
 
-        async def attempt(ns: Obj) -> Obj:
+        async def attempt(old: Obj) -> Obj:
+            ns = copy.deepcopy(old)
             spec = ns.setdefault("spec", {})
             spec["finalizers"] = finalizers(list(spec.get("finalizers") or []))
             if opts.dry_run:
                 return ns
-            stored = await self._write(res, None, name, ns, ns["metadata"]["resourceVersion"])
-            if _finished_deleting(stored):
-                return await self._remove_finished(res, None, name, stored)
-            return stored
+            if _finished_deleting(ns):
+                await errors.unless_gone(self._remove(res, None, name, old))
+                return ns
+            return await self._write(res, None, name, ns, old["metadata"]["resourceVersion"])
 
         return await self._retrying(res, None, name, attempt, expected)
 
@@ -563,11 +556,10 @@ class Registry:
         deleted = []
         for item in listed["items"]:
             meta = item["metadata"]
-            try:
-                deleted.append(await self.delete(res, meta.get("namespace"), meta["name"], opts))
-            except errors.StatusError as e:
-                if e.reason != "NotFound":
-                    raise
+            gone = await errors.unless_gone(self.delete(res, meta.get("namespace"), meta["name"],
+                                                        opts))
+            if gone is not None:
+                deleted.append(gone)
         listed["items"] = deleted
         return listed
 
@@ -585,10 +577,10 @@ class Registry:
         it gives no resourceVersion (or "0") and does not refuse them; after
         those sent for sendInitialEvents, a BOOKMARK annotated
         k8s.io/initial-events-end tells the client it has the whole state.
-        Other BOOKMARKs say which revision the stream has reached; the
-        client sees them only when it allows bookmarks."""
+        Other BOOKMARKs only say which revision the stream has reached (the
+        HTTP layer sends its own when a watch has been quiet)."""
         validate_watch_options(opts)
-        predicate = self._stored_predicate(res, opts)
+        predicate = self.predicate(res, opts)
         prefix = res.key_prefix(namespace)
         rv = opts.resource_version
         start = _parse_rv(rv) if rv else 0
@@ -605,10 +597,7 @@ class Registry:
     ) -> AsyncIterator[WatchEvent]:
         async for event in events:
             if event.type in ("ADDED", "MODIFIED", "DELETED"):
-                event = WatchEvent(
-                    event.type, self.served(res, event.object), event.revision,
-                    None if event.previous is None else self.served(res, event.previous),
-                )
+                event = WatchEvent(event.type, self.served(res, event.object), event.revision)
             yield event
 
 
@@ -632,9 +621,11 @@ async def _watch_events(
     then the changes."""
     if initial:
         listed = await storage.list(prefix, predicate=predicate)
+        if start > listed.revision:
+            raise too_large_resource_version(start, listed.revision)
         for item in listed.items:
             yield WatchEvent("ADDED", item, int(item["metadata"]["resourceVersion"]))
-        start = max(start, listed.revision)
+        start = listed.revision
     elif not start:
         start = await storage.current_revision()
     yield bookmark(start, initial_events_end=end_bookmark)
@@ -838,19 +829,14 @@ def _parse_rv(rv: str) -> int:
     return value
 
 
-def _not_older_than(opts: Options) -> int:
-    """The revision a list must be at least as new as (0: any)."""
-    if opts.resource_version in ("", "0") or opts.continue_token:
-        return 0
-    return 0 if opts.resource_version_match == "Exact" else _parse_rv(opts.resource_version)
-
-
-def _list_revision(opts: Options) -> int:
-    """The store revision a list reads at: 0 for the newest (also for
-    resourceVersion "0", which allows any recent state), an exact revision
-    for resourceVersionMatch=Exact."""
+def _list_revisions(opts: Options) -> tuple[int, int]:
+    """(the store revision a list reads at, the revision its state must be at
+    least as new as). The first is 0 for the newest, or exactly the
+    resourceVersion for resourceVersionMatch=Exact; the second is the
+    resourceVersion otherwise ("0" allows any recent state)."""
     if opts.resource_version in ("", "0"):
-        return 0
+        return 0, 0
     rv = _parse_rv(opts.resource_version)
-    return rv if opts.resource_version_match == "Exact" else 0
-
+    if opts.resource_version_match == "Exact":
+        return rv, 0
+    return 0, 0 if opts.continue_token else rv

@@ -295,21 +295,17 @@ class Storage:
         return _decode_value(data, response.header.revision, key)
 
     async def update(
-        self, key: str, obj: Obj, expected_rv: int | None, *, resource: str = "",
+        self, key: str, obj: Obj, expected_rv: int, *, resource: str = "",
         name: str = "", group: str = "",
     ) -> Obj:
-        """Replace the object if its revision is still `expected_rv` (None: if
-        it exists at all): NotFound if it is gone, Conflict if it changed.
-        Writing the same bytes again changes nothing and keeps the revision,
-        as in Kubernetes."""
+        """Replace the object if its revision is still `expected_rv`:
+        NotFound if it is gone, RevisionChanged (409) if it changed. Writing
+        the same bytes again changes nothing and keeps the revision, as in
+        Kubernetes."""
         data = _encode(obj)
         k = key.encode()
-        compares = [
-            _Compare(key=k, target=_Compare.MOD, result=_Compare.GREATER, mod_revision=0)
-            if expected_rv is None
-            else _Compare(key=k, target=_Compare.MOD, result=_Compare.EQUAL,
-                          mod_revision=expected_rv)
-        ]
+        compares = [_Compare(key=k, target=_Compare.MOD, result=_Compare.EQUAL,
+                             mod_revision=expected_rv)]
         if len(data) <= MAX_INLINE_COMPARE_BYTES:
             # "and the bytes differ" in the same txn: one round trip.
             compares.append(
@@ -318,9 +314,7 @@ class Storage:
         else:
             # Sending the value twice could exceed etcd's request limit: read first.
             current = (await self._call("Range", rpc_pb2.RangeRequest(key=k))).kvs
-            if current and current[0].value == data and expected_rv in (
-                None, current[0].mod_revision
-            ):
+            if current and current[0].value == data and expected_rv == current[0].mod_revision:
                 return _decode(current[0])
         response = await self._txn(compares, [_put(key, data)], [_get(key)])
         if response.succeeded:
@@ -328,7 +322,7 @@ class Storage:
         kvs = response.responses[0].response_range.kvs
         if not kvs:
             raise not_found(*_names(key, resource, name, group))
-        if expected_rv is not None and kvs[0].mod_revision != expected_rv:
+        if kvs[0].mod_revision != expected_rv:
             raise RevisionChanged(*_names(key, resource, name, group), MODIFIED)
         return _decode(kvs[0])  # the same bytes were already stored
 

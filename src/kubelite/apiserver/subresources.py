@@ -37,11 +37,8 @@ def scale_of(res: Resource, obj: Obj) -> Obj:
     meta = obj["metadata"]
     selector = _get_path(obj, res.scale.label_selector)
     if isinstance(selector, dict):
-        # A LabelSelector object, or a plain label map (a ReplicationController's
-        # spec.selector: only string values), which selects as its matchLabels.
-        if all(isinstance(value, str) for value in selector.values()):
-            selector = {"matchLabels": selector}
-        selector = to_string(selector)
+        selector = to_string({"matchLabels": selector} if res.scale.selector_is_map
+                             else selector)
     status: Obj = {"replicas": _get_path(obj, res.scale.status_replicas) or 0}
     if selector:
         status["selector"] = selector

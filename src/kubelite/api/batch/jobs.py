@@ -18,6 +18,7 @@ from kubelite.api.apps.workload import (
     spec_of,
     status_of,
     template_columns,
+    template_labels,
     validate_selector_and_template,
 )
 from kubelite.api.core.pods import default_pod_template
@@ -225,10 +226,10 @@ def default(job: Obj) -> None:
     uid = (job.get("metadata") or {}).get("uid")
     if uid and spec.get("manualSelector") is not True:
         _generate_selector(job, uid)
-    template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
+    labels = template_labels(spec.get("template"))
     meta = fill(job, "metadata", {})
-    if template_labels and not meta.get("labels"):
-        meta["labels"] = dict(template_labels)
+    if labels and not meta.get("labels"):
+        meta["labels"] = dict(labels)
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     fill(spec, "parallelism", 1)
@@ -383,7 +384,7 @@ def _validate_generated_selector(job: Obj) -> list[Cause]:
     uid, name = meta.get("uid") or "", meta.get("name") or ""
     if not uid:
         return [v.required("metadata.uid")]
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    labels = template_labels(spec.get("template"))
     expected = {LEGACY_CONTROLLER_UID_LABEL: uid, LEGACY_JOB_NAME_LABEL: name,
                 CONTROLLER_UID_LABEL: uid, JOB_NAME_LABEL: name}
     causes: list[Cause] = []

@@ -116,7 +116,7 @@ RESOURCE = register(Resource(
     status_subresource=True,
     # ReplicationControllerStatus.replicas has no omitempty.
     zero_status={"replicas": 0},
-    scale=ScaleSpec(label_selector="spec.selector"),
+    scale=ScaleSpec(label_selector="spec.selector", selector_is_map=True),
     default=default,
     validate=validate,
     columns=(

@@ -115,7 +115,9 @@ def _link_local_multicast(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     return ip.packed[0] == 0xFF and ip.packed[1] & 0x0F == 0x02
 
 
-def _address(address: str, kind: str, path: str) -> list[Cause]:
+def address_causes(address: str, kind: str, path: str) -> list[Cause]:
+    """Why `address` may not be an endpoint of a slice of `kind` (IPv4,
+    IPv6 or FQDN), as causes at `path`."""
     if kind == "FQDN":
         errs = v.is_dns1123_subdomain(address)
         if "." not in address:
@@ -153,7 +155,7 @@ def _validate_endpoints(endpoints: list[Obj], kind: str, path: str) -> list[Caus
         elif len(addresses) > MAX_ADDRESSES:
             causes.append(_too_many(f"{at}.addresses", len(addresses), MAX_ADDRESSES))
         for j, address in enumerate(addresses):
-            causes += _address(address, kind, f"{at}.addresses[{j}]")
+            causes += address_causes(address, kind, f"{at}.addresses[{j}]")
         if endpoint.get("nodeName") is not None:
             causes += v.check(f"{at}.nodeName", endpoint["nodeName"],
                               v.is_dns1123_subdomain(endpoint["nodeName"]))

@@ -7,7 +7,8 @@ other names here (`regarding` is core's `involvedObject`, `note` is
 counters and source carry a `deprecated` prefix). `to_core` and
 `from_core` convert between the two shapes at the store, so an event
 created through either API is seen through both; the columns and field
-selectors are core's, read through `to_core`.
+selectors are core's (the columns read through `to_core`, the selectors
+the stored object).
 
 Events created through this API must be new-style: eventTime,
 reportingController, reportingInstance, action and reason set, and the
@@ -112,11 +113,34 @@ def _unset(event: Obj, key: str) -> bool:
     return not value
 
 
+def _series(event: Obj) -> list[Cause]:
+    series = event.get("series")
+    if series is None:
+        return []
+    causes = []
+    if (series.get("count") or 0) < 2:
+        causes.append(v.invalid("series.count", "", "should be at least 2"))
+    if not series.get("lastObservedTime"):
+        causes.append(v.required("series.lastObservedTime"))
+    return causes
+
+
 def validate(event: Obj, old: Obj | None) -> list[Cause]:
+    """Kubernetes' events.k8s.io/v1 rules: every event passes core's; a new
+    one must be new-style (eventTime and type set, the deprecated fields
+    unset); an update may change only the series (and metadata), which
+    then must be whole. So an old-style event created through core can be
+    updated here too."""
     causes = [
         replace(c, field="reportingController") if c.field == "reportingComponent" else c
         for c in core_events.validate_event(to_core(event), None)
     ]
+    if old is not None:
+        if event.get("series") != old.get("series"):
+            causes += _series(event)
+        for key in IMMUTABLE:
+            causes += v.unchanged(key, event.get(key), old.get(key))
+        return causes
     if not event.get("eventTime"):
         causes.append(v.required("eventTime"))
     if event.get("type") not in EVENT_TYPES:
@@ -125,16 +149,7 @@ def validate(event: Obj, old: Obj | None) -> list[Cause]:
                 "deprecatedSource"):
         if not _unset(event, key):
             causes.append(v.invalid(key, "", "needs to be unset"))
-    series = event.get("series")
-    if series is not None:
-        if (series.get("count") or 0) < 2:
-            causes.append(v.invalid("series.count", "", "should be at least 2"))
-        if not series.get("lastObservedTime"):
-            causes.append(v.required("series.lastObservedTime"))
-    if old is not None:
-        for key in IMMUTABLE:
-            causes += v.unchanged(key, event.get(key), old.get(key))
-    return causes
+    return causes + _series(event)
 
 
 def _through_core(read: Any) -> Any:
@@ -154,14 +169,14 @@ RESOURCE = register(Resource(
     to_stored=to_core,
     validate=validate,
     columns=tuple(replace(c, value=_through_core(c.value)) for c in core_events.COLUMNS),
+    # Field selectors read the stored (core) shape: this API's names for
+    # core's fields.
     field_selectors={
-        **{f"regarding.{key}": _through_core(core_events.FIELD_SELECTORS[
-            f"involvedObject.{key}"]) for key in (
-            "kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
-            "fieldPath")},
-        "reason": _through_core(core_events.FIELD_SELECTORS["reason"]),
-        "reportingController": _through_core(
-            core_events.FIELD_SELECTORS["reportingComponent"]),
-        "type": _through_core(core_events.FIELD_SELECTORS["type"]),
+        **{f"regarding.{key}": core_events.FIELD_SELECTORS[f"involvedObject.{key}"]
+           for key in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
+                       "fieldPath")},
+        "reason": core_events.FIELD_SELECTORS["reason"],
+        "reportingController": core_events.FIELD_SELECTORS["reportingComponent"],
+        "type": core_events.FIELD_SELECTORS["type"],
     },
 ))
