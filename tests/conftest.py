@@ -1,6 +1,6 @@
 """Fixtures shared by the integration and end-to-end tests: the API server
-over both stores, the official Python client on it, and a namespace per
-test."""
+over both stores, raw HTTPS to it, the official Python client on it, and a
+namespace per test."""
 
 import contextlib
 import uuid
@@ -10,6 +10,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from tests.apiserverproc import APIServerProcess
+from tests.rawhttp import Raw
 
 
 @pytest.fixture(scope="module", params=["kubelite", "etcd"])
@@ -21,6 +22,12 @@ def apiserver(request, tmp_path_factory):
     proc.start()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="module")
+def raw(apiserver) -> Raw:
+    """Raw HTTPS requests to the module's API server, for bytes and codes."""
+    return Raw(apiserver)
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.apiserverproc import APIServerProcess
 from tests.rawhttp import Raw
 
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-
-
-@pytest.fixture(scope="module")
-def raw(apiserver) -> Raw:
-    return Raw(apiserver)
 
 
 def crd(group: str) -> dict:

@@ -22,11 +22,6 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def raw(apiserver) -> Raw:
-    return Raw(apiserver)
-
-
-@pytest.fixture(scope="module")
 def ns(raw) -> str:
     """A namespace holding one ConfigMap ("existing") and one Pod ("pod")."""
     name = f"bad-{uuid.uuid4().hex[:6]}"

@@ -70,11 +70,6 @@ API_VERSIONS = {"Deployment": "apps/v1", "ReplicaSet": "apps/v1", "StatefulSet":
 
 
 @pytest.fixture(scope="module")
-def raw(apiserver) -> Raw:
-    return Raw(apiserver)
-
-
-@pytest.fixture(scope="module")
 def ns(raw) -> str:
     name = f"wire-{uuid.uuid4().hex[:6]}"
     reply = raw.request("POST", "/api/v1/namespaces", {"metadata": {"name": name}})
