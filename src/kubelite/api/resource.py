@@ -84,6 +84,9 @@ class Resource:
     # Field selectors beyond metadata.name and metadata.namespace; they read
     # objects as stored (see from_stored).
     field_selectors: dict[str, Callable[[Obj], str]] = field(default_factory=dict)
+    # A field selector the watch cache finds watchers by, for watches that
+    # pin it to one value (pods: spec.nodeName, as each node watches its own).
+    watch_index: str = ""
     # Subresources beyond status and scale: "binding", "eviction", ...
     subresources: tuple[str, ...] = ()
     # Checks metadata.name (and, with True, a generateName prefix); None: a

@@ -302,6 +302,11 @@ class FieldSelector:
     def fields(self) -> set[str]:
         return {r.field for r in self.requirements}
 
+    def required_value(self, field: str) -> str | None:
+        """The value an equality requirement pins `field` to, if any."""
+        return next((r.value for r in self.requirements
+                     if r.field == field and r.operator != "!="), None)
+
     def empty(self) -> bool:
         return not self.requirements
 

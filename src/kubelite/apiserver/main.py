@@ -29,6 +29,7 @@ from kubelite.apiserver.migrations import migrate
 from kubelite.apiserver.namespaces import NamespaceCleaner
 from kubelite.apiserver.registry import Registry
 from kubelite.apiserver.storage import Storage
+from kubelite.apiserver.watchcache import DEFAULT_WINDOW
 
 log = logging.getLogger("kubelite.apiserver")
 
@@ -47,6 +48,7 @@ class Config:
     client_ca_file: str | None
     data_dir: str
     write_kubeconfig: str | None
+    watch_cache_size: int  # 0: no watch cache
 
 
 def _port_range(text: str) -> tuple[int, int]:
@@ -68,6 +70,14 @@ def _cidr(text: str) -> str:
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
     return text
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() in ("true", "1"):
+        return True
+    if text.lower() in ("false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"want true or false, got {text!r}")
 
 
 def _ip(text: str) -> str:
@@ -94,6 +104,11 @@ def parse(argv: list[str]) -> Config:
     p.add_argument("--client-ca-file")
     p.add_argument("--data-dir", default=os.path.abspath(".kubelite/apiserver"))
     p.add_argument("--write-kubeconfig", help="also write the admin kubeconfig here")
+    p.add_argument("--watch-cache", type=_boolean, default=True,
+                   help="serve watches and lists from a cache of each resource (true)")
+    p.add_argument("--default-watch-cache-size", type=int, default=DEFAULT_WINDOW,
+                   help="recent changes each resource's watch cache keeps, from which "
+                   f"watches resume ({DEFAULT_WINDOW})")
     a = p.parse_args(argv)
     return Config(
         etcd_servers=[s.strip() for s in a.etcd_servers.split(",") if s.strip()],
@@ -107,6 +122,7 @@ def parse(argv: list[str]) -> Config:
         client_ca_file=a.client_ca_file,
         data_dir=a.data_dir,
         write_kubeconfig=a.write_kubeconfig,
+        watch_cache_size=a.default_watch_cache_size if a.watch_cache else 0,
     )
 
 
@@ -149,7 +165,7 @@ async def serve(cfg: Config, stop: asyncio.Event) -> None:
 
 async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
                  tokens: dict[str, User]) -> None:
-    registry = Registry(storage)
+    registry = Registry(storage, cfg.watch_cache_size)
     allocator = ServiceAllocator(storage, cfg.service_cluster_ip_range,
                                  cfg.service_node_port_range)
     registry.admission[("", "services")] = allocator
@@ -161,6 +177,7 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
                           cfg.advertise_address, cfg.secure_port)
     metrics = Metrics()
     storage.observer = metrics.observe_store
+    metrics.store_watches = lambda: storage.watch_count
     api = API(registry, custom.resources, Authenticator(tokens), AllowAll(), address, metrics)
     runner = web.AppRunner(api.app(), access_log=None, handle_signals=False,
                            shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
@@ -210,6 +227,7 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
             except (TimeoutError, errors.StatusError) as e:
                 log.warning("apiserver: could not leave the kubernetes endpoints: %s", e)
         await runner.cleanup()
+        await registry.close()
 
 
 def _write_kubeconfigs(cfg: Config, pki: Pki, address: str) -> None:

@@ -1,9 +1,11 @@
 """Prometheus metrics of the API server: requests by verb, resource and
-code with latency histograms, and the number of open watches."""
+code with latency histograms, the number of open watches, and how many
+watches the API server holds on the store for them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -18,6 +20,9 @@ class Metrics:
         self.watchers = 0
         self.store: dict[str, list[float]] = {}  # etcd method -> bucket counts
         self.store_sum: dict[str, float] = defaultdict(float)
+        # How many watches are open on the store (the watch cache's, and the
+        # store watches of client watches it cannot serve).
+        self.store_watches: Callable[[], int] = lambda: 0
 
     def observe_store(self, method: str, seconds: float) -> None:
         _count(self.store.setdefault(method, [0] * (len(BUCKETS) + 1)), seconds)
@@ -68,6 +73,9 @@ class Metrics:
             "# HELP apiserver_registered_watchers Open watch streams.",
             "# TYPE apiserver_registered_watchers gauge",
             f"apiserver_registered_watchers {self.watchers}",
+            "# HELP apiserver_storage_watches Watches open on the store.",
+            "# TYPE apiserver_storage_watches gauge",
+            f"apiserver_storage_watches {self.store_watches()}",
         ]
         return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,7 @@ from kubelite.apiserver.storage import (
     WatchEvent,
     too_large_resource_version,
 )
+from kubelite.apiserver.watchcache import DEFAULT_WINDOW, WatchCache, selected, watched
 
 Obj = dict[str, Any]
 
@@ -46,6 +48,9 @@ PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH)
 # long as kube-apiserver lets a request run); each lost race means another
 # write went through.
 RETRY_SECONDS = 60.0
+# How long a read waits for the watch cache (to list at start, to catch up)
+# before it goes to the store instead.
+CACHE_WAIT_SECONDS = 1.0
 
 
 @dataclass
@@ -107,11 +112,32 @@ REFUSED = ("AlreadyExists", "Conflict", "NotFound")
 
 
 class Registry:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, watch_cache_size: int = DEFAULT_WINDOW) -> None:
         self.storage = storage
         self.admission: dict[tuple[str, str], Admission] = {}  # by (group, plural)
         # Told of every object stored marked for deletion (finalizers to run).
         self.marked_listeners: list[Callable[[Resource, Obj], None]] = []
+        # One watch cache per key root, made on the first list or watch that
+        # can use it; none when the size is 0.
+        self.watch_cache_size = watch_cache_size
+        self.caches: dict[str, WatchCache] = {}
+
+    async def close(self) -> None:
+        """Stop the watch caches (their watchers end)."""
+        for cache in self.caches.values():
+            await cache.stop()
+        self.caches.clear()
+
+    def _cache(self, res: Resource) -> WatchCache | None:
+        if not self.watch_cache_size:
+            return None
+        cache = self.caches.get(res.key_root)
+        if cache is None:
+            index = field_getters(res).get(res.watch_index) if res.watch_index else None
+            cache = self.caches[res.key_root] = WatchCache(
+                self.storage, res.key_root, self.watch_cache_size, index)
+            cache.start()
+        return cache
 
     # -------------------------------------------------------------- helpers
 
@@ -325,6 +351,15 @@ class Registry:
         return lambda o: all(t(o) for t in tests)
 
     async def list(self, res: Resource, namespace: str | None, opts: Options) -> Obj:
+        """A list, from the watch cache when it can answer (resourceVersion
+        "0", or a consistent or not-older-than read with no paging once the
+        cache is confirmed to hold what the store holds), else from the
+        store. The objects may be the cache's: they are not to be changed."""
+        cache = self._cache(res)
+        if cache is not None and _cache_can_list(opts):
+            listed = await self._list_cached(res, cache, namespace, opts)
+            if listed is not None:
+                return listed
         revision, wanted = _list_revisions(opts)
         result = await self.storage.list(
             res.key_prefix(namespace),
@@ -345,6 +380,27 @@ class Registry:
             "apiVersion": res.group_version,
             "metadata": metadata,
             "items": [self.served(res, item) for item in result.items],
+        }
+
+    async def _list_cached(self, res: Resource, cache: WatchCache, namespace: str | None,
+                           opts: Options) -> Obj | None:
+        predicate = self.predicate(res, opts)
+        if opts.resource_version == "0":  # any recent state
+            if not await cache.ready(CACHE_WAIT_SECONDS):
+                return None
+            revision = cache.revision
+        else:
+            _, wanted = _list_revisions(opts)
+            confirmed = await cache.confirmed(wanted, CACHE_WAIT_SECONDS)
+            if confirmed is None:
+                return None
+            revision = confirmed
+        items = cache.items(res.key_prefix(namespace), predicate)
+        return {
+            "kind": res.list_kind,
+            "apiVersion": res.group_version,
+            "metadata": {"resourceVersion": str(revision)},
+            "items": [self.served(res, item) for item in items],
         }
 
     # -------------------------------------------------------------- update
@@ -587,18 +643,26 @@ class Registry:
         initial = opts.send_initial_events
         if initial is None:
             initial = rv in ("", "0")
-        return self._served_events(res, _watch_events(
-            self.storage, prefix, start, predicate, initial,
-            end_bookmark=bool(opts.send_initial_events and opts.allow_bookmarks),
-        ))
+        end_bookmark = bool(opts.send_initial_events and opts.allow_bookmarks)
+        cache = self._cache(res)
+        if cache is None:
+            return self._served_events(res, _watch_events(
+                self.storage, prefix, start, predicate, initial, end_bookmark))
+        pinned = None
+        if res.watch_index and opts.field_selector:
+            pinned = parse_field_selector(opts.field_selector).required_value(res.watch_index)
+        return self._served_events(res, _cached_watch(
+            cache, self.storage, prefix, start, predicate, initial, end_bookmark, pinned))
 
     async def _served_events(
         self, res: Resource, events: AsyncIterator[WatchEvent]
     ) -> AsyncIterator[WatchEvent]:
-        async for event in events:
-            if event.type in ("ADDED", "MODIFIED", "DELETED"):
-                event = WatchEvent(event.type, self.served(res, event.object), event.revision)
-            yield event
+        async with aclosing(events):
+            async for event in events:
+                if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                    event = WatchEvent(event.type, self.served(res, event.object),
+                                       event.revision)
+                yield event
 
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -609,6 +673,41 @@ def bookmark(revision: int, initial_events_end: bool = False) -> WatchEvent:
     if initial_events_end:
         meta["annotations"] = {INITIAL_EVENTS_END: "true"}
     return WatchEvent("BOOKMARK", {"metadata": meta}, revision)
+
+
+async def _cached_watch(
+    cache: WatchCache, storage: Storage, prefix: str, start: int,
+    predicate: Callable[[Obj], bool] | None, initial: bool, end_bookmark: bool,
+    pinned: str | None,
+) -> AsyncIterator[WatchEvent]:
+    """`_watch_events`, served by the watch cache: the initial objects from
+    its current state, the changes from its window and as they come. What
+    it cannot serve (a start before its window, initial events newer than
+    it can confirm) goes to the store, as without the cache."""
+    subscribed = None
+    if await cache.ready(CACHE_WAIT_SECONDS):
+        items: list[Obj] = []
+        at: int | None = start or cache.revision
+        if initial:
+            at = cache.revision
+            if start > at:
+                at = await cache.confirmed(start, CACHE_WAIT_SECONDS)
+            if at is not None:
+                items = cache.items(prefix, predicate)
+        if at is not None:
+            subscribed = cache.subscribe(prefix, predicate, at, pinned)
+    if subscribed is None:
+        async with aclosing(_watch_events(storage, prefix, start, predicate, initial,
+                                          end_bookmark)) as events:
+            async for event in events:
+                yield event
+        return
+    for item in items:
+        yield WatchEvent("ADDED", item, int(item["metadata"]["resourceVersion"]))
+    yield bookmark(at, initial_events_end=end_bookmark and initial)
+    async with aclosing(watched(cache, *subscribed)) as events:
+        async for event in events:
+            yield event
 
 
 async def _watch_events(
@@ -629,40 +728,20 @@ async def _watch_events(
     elif not start:
         start = await storage.current_revision()
     yield bookmark(start, initial_events_end=end_bookmark)
-    async for event in _filtered(storage.watch(prefix, start), predicate):
-        yield event
+    async with aclosing(_filtered(storage.watch(prefix, start), predicate)) as events:
+        async for event in events:
+            yield event
 
 
-def _filtered(
+async def _filtered(
     events: AsyncIterator[WatchEvent], predicate: Callable[[Obj], bool] | None
 ) -> AsyncIterator[WatchEvent]:
-    """Apply selectors to a watch as Kubernetes does: an object that stops
-    matching is reported DELETED, one that starts matching ADDED."""
-
-    async def run() -> AsyncIterator[WatchEvent]:
-        if predicate is None:
-            async for event in events:
-                yield event
-            return
+    """A store watch as a watch with selectors sees it (`selected`)."""
+    async with aclosing(events):
         async for event in events:
-            if event.type in ("BOOKMARK", "ERROR"):
-                yield event
-                continue
-            now = predicate(event.object)
-            before = event.previous is not None and predicate(event.previous)
-            if event.type == "ADDED" and now:
-                yield event
-            elif event.type == "DELETED" and (now or before):
-                yield event
-            elif event.type == "MODIFIED":
-                if now and before:
-                    yield event
-                elif now:
-                    yield WatchEvent("ADDED", event.object, event.revision)
-                elif before:
-                    yield WatchEvent("DELETED", event.object, event.revision)
-
-    return run()
+            seen = selected(event, predicate)
+            if seen is not None:
+                yield seen
 
 
 # ------------------------------------------------------------------ pure parts
@@ -827,6 +906,15 @@ def _parse_rv(rv: str) -> int:
     if value < 0:
         raise errors.bad_request(f"invalid resource version: {rv!r}")
     return value
+
+
+def _cache_can_list(opts: Options) -> bool:
+    """Whether a list may come from the watch cache, as kube-apiserver
+    decides: not an exact revision, not a page after the first; a limit is
+    ignored for resourceVersion "0" and sends the others to the store."""
+    if opts.continue_token or opts.resource_version_match == "Exact":
+        return False
+    return opts.resource_version == "0" or not opts.limit
 
 
 def _list_revisions(opts: Options) -> tuple[int, int]:

@@ -33,6 +33,7 @@ import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -98,6 +99,15 @@ class ListResult:
     revision: int
     continue_token: str | None
     remaining: int | None  # objects left after this page; only without a predicate
+
+
+@dataclass(slots=True)
+class Change:
+    """A key's value as the store holds it (None: deleted) at a revision."""
+
+    key: str
+    value: bytes | None
+    revision: int
 
 
 @dataclass
@@ -292,7 +302,7 @@ class Storage:
         )
         if not response.succeeded:
             raise already_exists(*_names(key, resource, name, group))
-        return _decode_value(data, response.header.revision, key)
+        return decode_object(data, response.header.revision, key)
 
     async def update(
         self, key: str, obj: Obj, expected_rv: int, *, resource: str = "",
@@ -318,7 +328,7 @@ class Storage:
                 return _decode(current[0])
         response = await self._txn(compares, [_put(key, data)], [_get(key)])
         if response.succeeded:
-            return _decode_value(data, response.header.revision, key)
+            return decode_object(data, response.header.revision, key)
         kvs = response.responses[0].response_range.kvs
         if not kvs:
             raise not_found(*_names(key, resource, name, group))
@@ -346,7 +356,7 @@ class Storage:
         response = await self._txn([precondition], [delete], [_get(key)])
         if response.succeeded:
             prev = response.responses[0].response_delete_range.prev_kvs[0]
-            return _decode_value(prev.value, response.header.revision, key)
+            return decode_object(prev.value, response.header.revision, key)
         kvs = response.responses[0].response_range.kvs
         if not kvs:
             raise not_found(*_names(key, resource, name, group))
@@ -426,6 +436,58 @@ class Storage:
         notifications come as BOOKMARK events (etcd sends them only to
         watchers that are caught up, so the revision is safe to resume
         from). Closing the iterator (aclose) cancels the watch in etcd."""
+        async with aclosing(self._watch_responses(prefix, from_revision, key, progress_notify,
+                                                  prev_kv=True)) as responses:
+            async for response in responses:
+                if not response.events:
+                    revision = response.header.revision
+                    yield WatchEvent(
+                        "BOOKMARK", {"metadata": {"resourceVersion": str(revision)}}, revision
+                    )
+                for event in response.events:
+                    yield _watch_event(event)
+
+    async def watch_changes(self, prefix: str, from_revision: int) -> AsyncIterator[Change]:
+        """The changes under `prefix` after `from_revision` as the store
+        holds them: key, value bytes (None for a delete) and revision, with
+        no previous values (for the watch cache, which keeps its own).
+        Errors as `watch`; the iterator ends if this consumer falls too far
+        behind."""
+        async with aclosing(self._watch_responses(prefix, from_revision, None, False,
+                                                  prev_kv=False)) as responses:
+            async for response in responses:
+                for event in response.events:
+                    kv = event.kv
+                    yield Change(kv.key.decode(errors="replace"),
+                                 None if event.type == kv_pb2.Event.DELETE else kv.value,
+                                 kv.mod_revision)
+
+    async def list_values(self, prefix: str) -> tuple[list[Change], int]:
+        """Every key under `prefix` with its value bytes and mod revision,
+        and the revision read at (for the watch cache)."""
+        k = _directory(prefix).encode()
+        response = await self._call("Range", rpc_pb2.RangeRequest(key=k, range_end=_prefix_end(k)))
+        return ([Change(kv.key.decode(errors="replace"), kv.value, kv.mod_revision)
+                 for kv in response.kvs], response.header.revision)
+
+    async def unchanged_since(self, prefix: str, revision: int, count: int) -> int | None:
+        """The store's current revision if the keys under `prefix` are just
+        as they were at `revision` (none written since, and still `count`
+        of them, so none deleted either); else None. One read: the key
+        last written, and how many there are."""
+        k = _directory(prefix).encode()
+        response = await self._call("Range", rpc_pb2.RangeRequest(
+            key=k, range_end=_prefix_end(k), limit=1, keys_only=True,
+            sort_order=rpc_pb2.RangeRequest.DESCEND, sort_target=rpc_pb2.RangeRequest.MOD))
+        newest = response.kvs[0].mod_revision if response.kvs else 0
+        if response.count == count and newest <= revision:
+            return response.header.revision
+        return None
+
+    async def _watch_responses(
+        self, prefix: str, from_revision: int, key: str | None, progress_notify: bool,
+        prev_kv: bool,
+    ) -> AsyncIterator[rpc_pb2.WatchResponse]:
         if key is not None:
             k, end = key.encode(), b""
         else:
@@ -434,6 +496,7 @@ class Storage:
         watcher = _Watcher(
             id=next(self._watches.ids), key=k, range_end=end,
             next_rev=from_revision + 1 if from_revision else 0, progress_notify=progress_notify,
+            prev_kv=prev_kv,
         )
         self._watches.add(watcher)
         try:
@@ -451,13 +514,7 @@ class Storage:
                         )
                     reason = response.cancel_reason or "no reason given"
                     raise internal(f"etcd cancelled the watch: {reason}")
-                if not response.events:
-                    revision = response.header.revision
-                    yield WatchEvent(
-                        "BOOKMARK", {"metadata": {"resourceVersion": str(revision)}}, revision
-                    )
-                for event in response.events:
-                    yield _watch_event(event)
+                yield response
         finally:
             self._watches.remove(watcher)
 
@@ -544,12 +601,13 @@ class _Watcher:
     range_end: bytes
     next_rev: int  # the revision to resume from; 0 until etcd says where "now" is
     progress_notify: bool
+    prev_kv: bool
     queue: asyncio.Queue[_Delivery] = field(default_factory=asyncio.Queue)
 
     def create_request(self) -> rpc_pb2.WatchRequest:
         return rpc_pb2.WatchRequest(create_request=rpc_pb2.WatchCreateRequest(
             key=self.key, range_end=self.range_end, start_revision=self.next_rev,
-            prev_kv=True, progress_notify=self.progress_notify, watch_id=self.id,
+            prev_kv=self.prev_kv, progress_notify=self.progress_notify, watch_id=self.id,
         ))
 
 
@@ -698,7 +756,8 @@ def _encode(obj: Obj) -> bytes:
         raise internal(f"cannot encode the object as JSON: {e}") from None
 
 
-def _decode_value(value: bytes, revision: int, key: str) -> Obj:
+def decode_object(value: bytes, revision: int, key: str) -> Obj:
+    """A stored value as an object with its resourceVersion."""
     try:
         obj = orjson.loads(value)
     except orjson.JSONDecodeError as e:
@@ -713,21 +772,21 @@ def _decode_value(value: bytes, revision: int, key: str) -> Obj:
 
 
 def _decode(kv: kv_pb2.KeyValue) -> Obj:
-    return _decode_value(kv.value, kv.mod_revision, kv.key.decode(errors="replace"))
+    return decode_object(kv.value, kv.mod_revision, kv.key.decode(errors="replace"))
 
 
 def _watch_event(event: kv_pb2.Event) -> WatchEvent:
     kv = event.kv
     key = kv.key.decode(errors="replace")
     prev = (
-        _decode_value(event.prev_kv.value, event.prev_kv.mod_revision, key)
+        decode_object(event.prev_kv.value, event.prev_kv.mod_revision, key)
         if event.HasField("prev_kv") else None
     )
     if event.type == kv_pb2.Event.DELETE:
         if not event.HasField("prev_kv"):
             raise internal(f"etcd reported the delete of {key} without its last state")
         return WatchEvent(
-            "DELETED", _decode_value(event.prev_kv.value, kv.mod_revision, key),
+            "DELETED", decode_object(event.prev_kv.value, kv.mod_revision, key),
             kv.mod_revision, prev,
         )
     kind: Literal["ADDED", "MODIFIED"] = (

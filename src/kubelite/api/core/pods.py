@@ -380,6 +380,7 @@ PODS = register(Resource(
     # Every PodStatus field is omitempty; phase and qosClass are set on create.
     zero_status={},
     return_deleted_object=True,
+    watch_index="spec.nodeName",
     subresources=("binding", "eviction"),
     default=default_pod,
     validate=validate_pod,
