@@ -189,16 +189,16 @@ async def test_consistent_reads_are_confirmed_against_the_store():
     store = FakeStore({ROOT + "a/p1": pod("p1")}, revision=10)
     cache = await started(store)
     store.revision = 15  # other resources were written meanwhile
-    assert await cache.confirmed(0, 1) == 15
-    assert await cache.confirmed(16, 1) is None  # the store is not there yet
+    assert await cache.confirmed(ROOT, 0, 1) == 15
+    assert await cache.confirmed(ROOT, 16, 1) is None  # the store is not there yet
     store.write(ROOT + "a/p2", pod("p2"))  # 16, not applied until the loop runs
     assert cache.revision == 10
-    assert await cache.confirmed(16, 1) == 16  # it waited for the change
+    assert await cache.confirmed(ROOT, 16, 1) == 16  # it waited for the change
     # A delete the cache has not seen changes the count.
     store.changes = asyncio.Queue()  # the cache will never hear of it
     store.objects.pop(ROOT + "a/p1")
     store.mods.pop(ROOT + "a/p1")
-    assert await cache.confirmed(0, 0.2) is None
+    assert await cache.confirmed(ROOT, 0, 0.2) is None
     await cache.stop()
 
 

@@ -391,7 +391,8 @@ class Registry:
             revision = cache.revision
         else:
             _, wanted = _list_revisions(opts)
-            confirmed = await cache.confirmed(wanted, CACHE_WAIT_SECONDS)
+            confirmed = await cache.confirmed(res.key_prefix(namespace), wanted,
+                                              CACHE_WAIT_SECONDS)
             if confirmed is None:
                 return None
             revision = confirmed
@@ -691,7 +692,7 @@ async def _cached_watch(
         if initial:
             at = cache.revision
             if start > at:
-                at = await cache.confirmed(start, CACHE_WAIT_SECONDS)
+                at = await cache.confirmed(prefix, start, CACHE_WAIT_SECONDS)
             if at is not None:
                 items = cache.items(prefix, predicate)
         if at is not None:

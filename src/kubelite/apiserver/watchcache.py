@@ -248,18 +248,18 @@ class WatchCache:
         return WatchEvent("ADDED" if before is None else "MODIFIED", obj, recorded.revision,
                           previous)
 
-    async def confirmed(self, at_least: int, timeout: float) -> int | None:
+    async def confirmed(self, prefix: str, at_least: int, timeout: float) -> int | None:
         """The revision at which the cache holds just what the store holds
-        now (a consistent read from cache, as KEP-2340's): the store is
-        asked whether any key under the root has changed since the cache's
-        revision. If the cache is behind, it gets up to `timeout` to catch
-        up once. None if it cannot be confirmed, or the store is not yet at
-        `at_least`."""
+        under `prefix` now (a consistent read from cache, as KEP-2340's):
+        the store is asked whether any key there has changed since the
+        cache's revision. If the cache is behind, it gets up to `timeout`
+        to catch up once. None if it cannot be confirmed, or the store is
+        not yet at `at_least`."""
         if not await self.ready(timeout):
             return None
         for attempt in range(2):
             seen = self.revision
-            now = await self.storage.unchanged_since(self.root, seen, len(self.objects))
+            now = await self.storage.unchanged_since(prefix, seen, self._count(prefix))
             if now is not None:
                 # The cache held the store's state at `now`; what it has
                 # applied since is newer still.
@@ -271,12 +271,20 @@ class WatchCache:
 
     # -------------------------------------------------------------- reads
 
+    def _keys(self, prefix: str):
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return self.objects.irange(prefix, end, inclusive=(True, False))
+
+    def _count(self, prefix: str) -> int:
+        if prefix == self.root:
+            return len(self.objects)
+        return sum(1 for _ in self._keys(prefix))
+
     def items(self, prefix: str, predicate: Predicate) -> list[Obj]:
         """The current objects under `prefix` that pass `predicate`, in key
         order, as of `self.revision`."""
-        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         out = []
-        for key in self.objects.irange(prefix, end, inclusive=(True, False)):
+        for key in self._keys(prefix):
             entry = self.objects[key]
             obj = decode_object(entry.value, entry.revision, key)
             if predicate is None or predicate(obj):
