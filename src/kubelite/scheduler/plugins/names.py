@@ -1,0 +1,17 @@
+"""The plugin names kube-scheduler uses (in configuration, in Status.plugin
+and in "node(s) didn't satisfy plugin(s) [...]")."""
+
+NODE_NAME = "NodeName"
+NODE_UNSCHEDULABLE = "NodeUnschedulable"
+TAINT_TOLERATION = "TaintToleration"
+NODE_AFFINITY = "NodeAffinity"
+NODE_PORTS = "NodePorts"
+NODE_RESOURCES_FIT = "NodeResourcesFit"
+NODE_RESOURCES_BALANCED_ALLOCATION = "NodeResourcesBalancedAllocation"
+VOLUME_RESTRICTIONS = "VolumeRestrictions"
+POD_TOPOLOGY_SPREAD = "PodTopologySpread"
+INTER_POD_AFFINITY = "InterPodAffinity"
+IMAGE_LOCALITY = "ImageLocality"
+SCHEDULING_GATES = "SchedulingGates"
+PRIORITY_SORT = "PrioritySort"
+DEFAULT_PREEMPTION = "DefaultPreemption"

@@ -1,0 +1,2 @@
+"""The resource plugins: NodeResourcesFit (filter and score) and
+NodeResourcesBalancedAllocation (score), over one shared scorer."""
