@@ -62,6 +62,7 @@ EXPECTED: dict[tuple[str, str, str], Obj | None] = {
     ("events.k8s.io", "v1", "events"): None,
     ("networking.k8s.io", "v1", "ingressclasses"): None,
     ("networking.k8s.io", "v1", "ingresses"): {"loadBalancer": {}},
+    ("scheduling.k8s.io", "v1", "priorityclasses"): None,
 }
 
 RESOURCES = sorted(REGISTRY.values(), key=lambda r: (r.group, r.plural))

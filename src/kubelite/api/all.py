@@ -28,3 +28,4 @@ import kubelite.api.events.events
 import kubelite.api.meta
 import kubelite.api.networking.ingressclasses
 import kubelite.api.networking.ingresses
+import kubelite.api.scheduling.priorityclasses
