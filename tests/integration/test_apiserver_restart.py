@@ -62,7 +62,9 @@ OBJECTS = [
 # Objects every start reconciles; they must not be written again.
 BOOTSTRAP = ["/api/v1/namespaces/default", "/api/v1/namespaces/kube-system",
              "/api/v1/namespaces/kube-public", "/api/v1/namespaces/kube-node-lease",
-             "/api/v1/namespaces/default/services/kubernetes"]
+             "/api/v1/namespaces/default/services/kubernetes",
+             "/apis/scheduling.k8s.io/v1/priorityclasses/system-cluster-critical",
+             "/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical"]
 
 
 def populate(raw: Raw) -> list[str]:

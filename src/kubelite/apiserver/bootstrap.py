@@ -1,6 +1,7 @@
 """What every API server keeps in place in its cluster: the initial
-namespaces, the `kubernetes` Service in `default`, and that Service's
-Endpoints and EndpointSlices, which list every API server that is up.
+namespaces, the two system PriorityClasses, the `kubernetes` Service in
+`default`, and that Service's Endpoints and EndpointSlices, which list every
+API server that is up.
 
 Start-up reconciles these objects with what the store already holds, so an
 API server starts any number of times over the same data, and several start
@@ -26,6 +27,7 @@ from typing import Any
 
 from kubelite.api.discovery.endpointslices import address_causes
 from kubelite.api.resource import REGISTRY, Resource
+from kubelite.api.scheduling.priorityclasses import system_priority_classes
 from kubelite.apiserver import errors
 from kubelite.apiserver.registry import Options, Registry
 from kubelite.apiserver.storage import Storage
@@ -176,6 +178,9 @@ class Bootstrap:
         """Reconcile every bootstrap object once, this server included."""
         for name in INITIAL_NAMESPACES:
             await self._ensure(self._res("namespaces"), None, {"metadata": {"name": name}}, None)
+        classes = self._res("priorityclasses", "scheduling.k8s.io")
+        for system_class in system_priority_classes():  # made if missing, never changed
+            await self._ensure(classes, None, system_class, None)
         wanted = kubernetes_service(self.cluster_ip, self.port)
         await self._ensure(self._res("services"), "default", wanted, service_reconciled(wanted))
         await self.renew()

@@ -27,6 +27,7 @@ from kubelite.apiserver.kubeconfig import admin_kubeconfig, write_kubeconfig
 from kubelite.apiserver.metrics import Metrics
 from kubelite.apiserver.migrations import migrate
 from kubelite.apiserver.namespaces import NamespaceCleaner
+from kubelite.apiserver.priority import PodPriority, PriorityClassDefault
 from kubelite.apiserver.registry import Registry
 from kubelite.apiserver.storage import Storage
 from kubelite.apiserver.watchcache import DEFAULT_WINDOW
@@ -169,6 +170,8 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
     allocator = ServiceAllocator(storage, cfg.service_cluster_ip_range,
                                  cfg.service_node_port_range)
     registry.admission[("", "services")] = allocator
+    registry.admission[("", "pods")] = PodPriority(registry)
+    registry.admission[("scheduling.k8s.io", "priorityclasses")] = PriorityClassDefault(registry)
     custom = CustomResources(registry, builtin_resources, REGISTRY[CRDS])
     registry.admission[(CRDS[0], CRDS[2])] = custom
     host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "::") else cfg.bind_address
