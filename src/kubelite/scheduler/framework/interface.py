@@ -11,7 +11,8 @@ awaitable: its implementations live with the scheduler process, not here.
 Scores: a Score plugin returns an integer per node; NormalizeScore (when
 the plugin has one) rewrites the list in place so that every score ends in
 [MIN_NODE_SCORE, MAX_NODE_SCORE]; the framework then multiplies by the
-plugin's weight and adds up.
+plugin's weight and adds up. A plugin may also have `score_nodes`, which
+gives the normalized scores of all nodes in one call (ScoreNodesPlugin).
 """
 
 from __future__ import annotations
@@ -120,6 +121,19 @@ class PreScorePlugin(Plugin, Protocol):
 @runtime_checkable
 class ScorePlugin(Plugin, Protocol):
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int: ...
+
+
+@runtime_checkable
+class ScoreNodesPlugin(Plugin, Protocol):
+    """Ours, not upstream's: a Score plugin's final scores for all `nodes`
+    at once, in their order, exactly what Score on each node followed by
+    its NormalizeScore (if any) gives. The runtime calls it instead of
+    those, so that a plugin can take a shortcut that gives the same numbers
+    (e.g. every node the same score) and save a call per node."""
+
+    def score_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[int]: ...
 
 
 @runtime_checkable

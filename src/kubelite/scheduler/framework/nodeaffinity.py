@@ -14,10 +14,11 @@ weight for each term that matches; weight-0 and empty terms are dropped.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubelite.api.selectors import LabelSelector, Requirement, requirement
+from kubelite.scheduler.framework.matchers import Matcher, compile_selector
 
 NAME_FIELD = "metadata.name"
 _LABEL_OPERATORS = {
@@ -46,6 +47,10 @@ class NodeSelectorTerm:
     labels: LabelSelector | None
     fields: tuple[tuple[str, bool, str], ...] | None  # (key, equal, value)
     valid: bool = True
+    _labels_match: Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_labels_match", compile_selector(self.labels))
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> NodeSelectorTerm:
@@ -59,7 +64,7 @@ class NodeSelectorTerm:
     def matches(self, labels: Mapping[str, str], name: str) -> bool:
         if not self.valid:
             return False
-        if self.labels is not None and not self.labels.matches(labels):
+        if self.labels is not None and not self._labels_match(labels):
             return False
         if self.fields is not None and name:
             for key, equal, value in self.fields:
@@ -122,15 +127,21 @@ class RequiredNodeAffinity:
         return cls(spec.get("nodeSelector") or None, terms)
 
     def matches(self, node: Mapping[str, Any]) -> bool:
-        labels = node_labels(node)
-        if self.node_selector and any(
-            labels.get(k) != v for k, v in self.node_selector.items()
-        ):
-            return False
+        return self.matches_labels(node_labels(node), node_name(node))
+
+    def matches_labels(self, labels: Mapping[str, str], name: str) -> bool:
+        """`matches` for a node with these labels and this name."""
+        if self.node_selector:
+            for key, value in self.node_selector.items():
+                if labels.get(key) != value:
+                    return False
         if self.terms is None:
             return True
-        name = node_name(node)
         return any(term.matches(labels, name) for term in self.terms)
+
+    def is_empty(self) -> bool:
+        """Matches every node: no nodeSelector, no required affinity."""
+        return not self.node_selector and self.terms is None
 
 
 @dataclass(frozen=True)
@@ -154,5 +165,8 @@ class PreferredSchedulingTerms:
         return cls(terms)
 
     def score(self, node: Mapping[str, Any]) -> int:
-        labels, name = node_labels(node), node_name(node)
+        return self.score_labels(node_labels(node), node_name(node))
+
+    def score_labels(self, labels: Mapping[str, str], name: str) -> int:
+        """`score` for a node with these labels and this name."""
         return sum(weight for term, weight in self.terms if term.matches(labels, name))

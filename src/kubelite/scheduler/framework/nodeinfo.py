@@ -6,7 +6,11 @@
 - `allocatable`: status.allocatable;
 - `used_ports`: host ports taken, per host IP ("0.0.0.0" when unset);
 - `image_states`: the node's images by name, with their size and on how
-  many nodes of the snapshot they are (for ImageLocality).
+  many nodes of the snapshot they are (for ImageLocality);
+- read once from the node, for the filters that look at every node:
+  `taints`, split into `no_schedule_taints` (NoSchedule and NoExecute, in
+  the node's order: what Filter checks) and `prefer_no_schedule_taints`
+  (what TaintToleration scores), and `unschedulable` (spec.unschedulable).
 
 `clone()` and `remove_pod()` are for "what if" questions (preemption,
 nominated pods): a copy to add pods to and take pods from without
@@ -20,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubelite.scheduler.framework.podinfo import HostPort, PodInfo
-from kubelite.scheduler.framework.resources import Resource, resource_list
+from kubelite.scheduler.framework.resources import Resource
+from kubelite.scheduler.framework.tolerations import does_not_schedule, prefers_no_schedule
 
 Obj = dict[str, Any]
 BIND_ALL_IP = "0.0.0.0"
@@ -87,6 +92,20 @@ class NodeInfo:
     non_zero_requested: Resource = field(default_factory=Resource)
     used_ports: HostPortInfo = field(default_factory=HostPortInfo)
     image_states: dict[str, ImageStateSummary] = field(default_factory=dict)
+    # Read from `node` once (see the module docstring).
+    spec: Obj = field(init=False, repr=False, compare=False)
+    taints: list[Mapping[str, Any]] = field(init=False, repr=False, compare=False)
+    no_schedule_taints: list[Mapping[str, Any]] = field(init=False, repr=False, compare=False)
+    prefer_no_schedule_taints: list[Mapping[str, Any]] = field(
+        init=False, repr=False, compare=False)
+    unschedulable: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.spec = self.node.get("spec") or {}
+        self.taints = self.spec.get("taints") or []
+        self.no_schedule_taints = [t for t in self.taints if does_not_schedule(t)]
+        self.prefer_no_schedule_taints = [t for t in self.taints if prefers_no_schedule(t)]
+        self.unschedulable = bool(self.spec.get("unschedulable"))
 
     @classmethod
     def of(cls, node: Obj, pods: Iterable[PodInfo] = ()) -> NodeInfo:
@@ -95,27 +114,17 @@ class NodeInfo:
             node=node,
             name=metadata.get("name") or "",
             labels=metadata.get("labels") or {},
-            allocatable=Resource.from_list(
-                resource_list((node.get("status") or {}).get("allocatable"))
-            ),
+            allocatable=Resource.from_quantities((node.get("status") or {}).get("allocatable")),
         )
         for pod in pods:
             info.add_pod(pod)
         return info
 
-    @property
-    def spec(self) -> Obj:
-        return self.node.get("spec") or {}
-
-    @property
-    def taints(self) -> list[Mapping[str, Any]]:
-        return self.spec.get("taints") or []
-
     def add_pod(self, pod: PodInfo) -> None:
         self.pods.append(pod)
-        if pod.has_affinity():
+        if pod._has_affinity:
             self.pods_with_affinity.append(pod)
-        if pod.has_required_anti_affinity():
+        if pod._has_required_anti_affinity:
             self.pods_with_required_anti_affinity.append(pod)
         self.requested.add(pod.requests)
         self.non_zero_requested.milli_cpu += pod.non_zero_cpu

@@ -11,14 +11,18 @@ from kubelite.scheduler.framework.interface import NodeScore
 
 
 def default_normalize_score(max_priority: int, reverse: bool, scores: list[NodeScore]) -> None:
-    highest = max((s.score for s in scores), default=0)
-    highest = max(highest, 0)
+    for s, normalized in zip(
+        scores, default_normalize(max_priority, reverse, [s.score for s in scores]), strict=True
+    ):
+        s.score = normalized
+
+
+def default_normalize(max_priority: int, reverse: bool, scores: list[int]) -> list[int]:
+    """The same over plain scores, answering the normalized list."""
+    highest = max(max(scores, default=0), 0)
     if highest == 0:
-        if reverse:
-            for s in scores:
-                s.score = max_priority
-        return
-    for s in scores:
-        scaled = go_div(max_priority * s.score, highest)
-        s.score = max_priority - scaled if reverse else scaled
+        return [max_priority] * len(scores) if reverse else list(scores)
+    if reverse:
+        return [max_priority - go_div(max_priority * s, highest) for s in scores]
+    return [go_div(max_priority * s, highest) for s in scores]
 

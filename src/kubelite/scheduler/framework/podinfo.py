@@ -7,7 +7,12 @@ namespaces or the term's namespaceSelector matches that namespace's labels,
 and the term's labelSelector matches the pod's labels. A term without
 `namespaces` and without `namespaceSelector` means "the pod's own
 namespace"; a missing labelSelector or namespaceSelector matches nothing,
-an empty one ({}) everything.
+an empty one ({}) everything. A term's selectors are compiled once
+(matchers.py) for the loops that match them against many pods.
+
+What the plugins read of a pod on every node (its spec and metadata, uid,
+priority, tolerations, nodeName, whether it is terminating or has pod
+affinity) is read once here, when the PodInfo is made.
 """
 
 from __future__ import annotations
@@ -17,14 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubelite.api.selectors import LabelSelector, from_label_selector_object
+from kubelite.scheduler.framework.matchers import Matcher, compile_selector
 from kubelite.scheduler.framework.resources import (
     CPU,
     MEMORY,
-    NON_ZERO_DEFAULTS,
+    NON_ZERO_DEFAULT_UNITS,
     Resource,
-    milli_value,
-    pod_requests,
-    whole_value,
+    pod_requests_scaled,
 )
 
 Obj = dict[str, Any]
@@ -51,14 +55,18 @@ class AffinityTerm:
     selector: LabelSelector | None
     topology_key: str
     namespace_selector: LabelSelector | None
+    selects: Matcher = field(init=False, repr=False, compare=False)
+    selects_namespace: Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.selects = compile_selector(self.selector)
+        self.selects_namespace = compile_selector(self.namespace_selector)
 
     def matches(self, pod: PodInfo, namespace_labels: Mapping[str, str] | None) -> bool:
         """Whether `pod` is selected; `namespace_labels` are the labels of
         the pod's namespace (for namespaceSelector)."""
-        if pod.namespace in self.namespaces or selector_matches(
-            self.namespace_selector, namespace_labels
-        ):
-            return selector_matches(self.selector, pod.labels)
+        if pod.namespace in self.namespaces or self.selects_namespace(namespace_labels):
+            return self.selects(pod.labels)
         return False
 
 
@@ -140,26 +148,55 @@ class PodInfo:
     # The first selector that did not parse, if any: the terms of that kind
     # are then left out, as upstream leaves them out.
     parse_error: str = ""
+    # Read from `pod` once (see the module docstring).
+    metadata: Obj = field(init=False, repr=False, compare=False)
+    spec: Obj = field(init=False, repr=False, compare=False)
+    uid: str = field(init=False, repr=False, compare=False)
+    priority: int = field(init=False, repr=False, compare=False)
+    tolerations: list[Obj] = field(init=False, repr=False, compare=False)
+    node_name: str = field(init=False, repr=False, compare=False)
+    terminating: bool = field(init=False, repr=False, compare=False)
+    _has_affinity: bool = field(init=False, repr=False, compare=False)
+    _has_required_anti_affinity: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pod = self.pod
+        self.metadata = pod.get("metadata") or {}
+        self.spec = spec = pod.get("spec") or {}
+        self.uid = self.metadata.get("uid") or ""
+        self.priority = pod_priority(pod)
+        self.tolerations = spec.get("tolerations") or []
+        self.node_name = spec.get("nodeName") or ""
+        self.terminating = bool(self.metadata.get("deletionTimestamp"))
+        affinity = spec.get("affinity") or {}
+        self._has_affinity = affinity.get("podAffinity") is not None or (
+            affinity.get("podAntiAffinity") is not None
+        )
+        anti = affinity.get("podAntiAffinity") or {}
+        self._has_required_anti_affinity = bool(
+            anti.get("requiredDuringSchedulingIgnoredDuringExecution")
+        )
 
     @classmethod
     def of(cls, pod: Obj) -> PodInfo:
-        non_zero = pod_requests(pod, NON_ZERO_DEFAULTS)
+        non_zero = pod_requests_scaled(pod, NON_ZERO_DEFAULT_UNITS)
         metadata = pod.get("metadata") or {}
         info = cls(
             pod=pod,
             name=metadata.get("name") or "",
             namespace=metadata.get("namespace") or "",
             labels=metadata.get("labels") or {},
-            requests=Resource.from_list(pod_requests(pod)),
-            non_zero_cpu=milli_value(non_zero.get(CPU, 0)),
-            non_zero_memory=whole_value(non_zero.get(MEMORY, 0)),
+            requests=Resource.from_scaled(pod_requests_scaled(pod)),
+            non_zero_cpu=non_zero.get(CPU, 0),
+            non_zero_memory=non_zero.get(MEMORY, 0),
             host_ports=host_ports(pod),
         )
-        info._parse_affinity()
+        if info._has_affinity:
+            info._parse_affinity()
         return info
 
     def _parse_affinity(self) -> None:
-        affinity = (self.pod.get("spec") or {}).get("affinity") or {}
+        affinity = self.spec.get("affinity") or {}
         ns = self.namespace
         parts = (
             ("podAffinity", "requiredDuringSchedulingIgnoredDuringExecution", _terms,
@@ -178,29 +215,9 @@ class PodInfo:
             except ValueError as err:
                 self.parse_error = self.parse_error or f"{attr}: {err}"
 
-    @property
-    def metadata(self) -> Obj:
-        return self.pod.get("metadata") or {}
-
-    @property
-    def spec(self) -> Obj:
-        return self.pod.get("spec") or {}
-
-    @property
-    def uid(self) -> str:
-        return self.metadata.get("uid") or ""
-
-    @property
-    def priority(self) -> int:
-        return pod_priority(self.pod)
-
     def has_affinity(self) -> bool:
         """Has podAffinity or podAntiAffinity (required or preferred)."""
-        affinity = self.spec.get("affinity") or {}
-        return affinity.get("podAffinity") is not None or (
-            affinity.get("podAntiAffinity") is not None
-        )
+        return self._has_affinity
 
     def has_required_anti_affinity(self) -> bool:
-        anti = (self.spec.get("affinity") or {}).get("podAntiAffinity") or {}
-        return bool(anti.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        return self._has_required_anti_affinity

@@ -98,3 +98,8 @@ class Profile:
     @staticmethod
     def normalizes(plugin: Plugin) -> bool:
         return isinstance(plugin, NormalizeScorePlugin)
+
+    @cached_property
+    def score_plan(self) -> list[tuple[ScorePlugin, int, bool]]:
+        """Each score plugin with its weight and whether it normalizes."""
+        return [(p, self.weight(p), self.normalizes(p)) for p in self.score_plugins]

@@ -20,21 +20,30 @@ runtime does.
   absent). Both must pass.
 - PreScore: SKIP drops that plugin's Score; a failure is an error.
 - Score: each plugin scores each node, normalizes, must land in
-  [0, 100], and is weighted; a node's total is the sum.
+  [0, 100], and is weighted; a node's total is the sum. A plugin with
+  `score_nodes` gives its normalized scores for all nodes in one call.
+
+For speed, the plugins a cycle runs (those its PreFilter did not skip) are
+listed once per cycle (`active_filters`), a rejection's status with the
+plugin's name is made once per distinct status, and scores are added up
+plugin by plugin over lists of integers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from kubelite.scheduler.framework.cycle_state import CycleState
 from kubelite.scheduler.framework.interface import (
     MAX_NODE_SCORE,
     MIN_NODE_SCORE,
+    FilterPlugin,
     NodePluginScores,
     NodeScore,
     PreFilterResult,
+    ScorePlugin,
 )
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
 from kubelite.scheduler.framework.podinfo import PodInfo
@@ -111,18 +120,45 @@ def run_pre_filter_extension_remove_pod(
     return SUCCESS
 
 
+def active_filters(profile: Profile, state: CycleState) -> list[FilterPlugin]:
+    """The Filter plugins to run in this cycle, in order: those whose
+    PreFilter did not say SKIP."""
+    skipped = state.skip_filter_plugins
+    return [p for p in profile.filter_plugins if p.name not in skipped]
+
+
+@lru_cache(maxsize=4096)
+def _from_plugin(status: Status, plugin: str) -> Status:
+    return status.with_plugin(plugin)
+
+
+def _failed_filter(status: Status, plugin: str) -> Status:
+    """A failed Filter's status as the node's: the plugin's name on it, and
+    an internal error for anything but a rejection."""
+    if not status.is_rejected():
+        return error(f'running "{plugin}" filter plugin: {status.message()}').with_plugin(plugin)
+    try:
+        return _from_plugin(status, plugin)
+    except TypeError:  # reasons that cannot be hashed (a list)
+        return status.with_plugin(plugin)
+
+
+def run_filters(
+    filters: Sequence[FilterPlugin], state: CycleState, pod: PodInfo, node: NodeInfo
+) -> Status:
+    """Filter with the given plugins (active_filters), stopping at the
+    first that does not succeed."""
+    for plugin in filters:
+        status = plugin.filter(state, pod, node)
+        if status is not SUCCESS and status.code != Code.SUCCESS:
+            return _failed_filter(status, plugin.name)
+    return SUCCESS
+
+
 def run_filter_plugins(
     profile: Profile, state: CycleState, pod: PodInfo, node: NodeInfo
 ) -> Status:
-    for plugin in profile.filter_plugins:
-        if plugin.name in state.skip_filter_plugins:
-            continue
-        status = plugin.filter(state, pod, node)
-        if not status.is_success():
-            if not status.is_rejected():
-                status = error(f'running "{plugin.name}" filter plugin: {status.message()}')
-            return status.with_plugin(plugin.name)
-    return SUCCESS
+    return run_filters(active_filters(profile, state), state, pod, node)
 
 
 class NominatedPods(Protocol):
@@ -187,23 +223,50 @@ def run_pre_score_plugins(
     return SUCCESS
 
 
+def plugin_scores(
+    plugin: ScorePlugin, normalizes: bool, state: CycleState, pod: PodInfo,
+    nodes: Sequence[NodeInfo],
+) -> list[int]:
+    """One plugin's normalized scores for `nodes`, in their order."""
+    score_nodes = getattr(plugin, "score_nodes", None)
+    if score_nodes is not None:
+        return score_nodes(state, pod, nodes)
+    scores = [plugin.score(state, pod, node) for node in nodes]
+    if normalizes:
+        listed = [NodeScore(node.name, score) for node, score in zip(nodes, scores, strict=True)]
+        plugin.normalize_score(state, pod, listed)
+        scores = [s.score for s in listed]
+    return scores
+
+
+def _invalid_score(plugin: ScorePlugin, scores: list[int]) -> Status | None:
+    if not scores or (min(scores) >= MIN_NODE_SCORE and max(scores) <= MAX_NODE_SCORE):
+        return None
+    bad = next(s for s in scores if not MIN_NODE_SCORE <= s <= MAX_NODE_SCORE)
+    return error(
+        f'plugin "{plugin.name}" returns an invalid score {bad}, it should '
+        f"in the range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing"
+    ).with_plugin(plugin.name)
+
+
 def run_score_plugins(
     profile: Profile, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
 ) -> tuple[list[NodePluginScores], Status]:
-    totals = [NodePluginScores(node.name) for node in nodes]
-    for plugin in profile.score_plugins:
-        if plugin.name in state.skip_score_plugins:
+    names: list[str] = []
+    columns: list[list[int]] = []
+    skipped = state.skip_score_plugins
+    for plugin, weight, normalizes in profile.score_plan:
+        if plugin.name in skipped:
             continue
-        scores = [NodeScore(node.name, plugin.score(state, pod, node)) for node in nodes]
-        if profile.normalizes(plugin):
-            plugin.normalize_score(state, pod, scores)
-        weight = profile.weight(plugin)
-        for total, score in zip(totals, scores, strict=True):
-            if not MIN_NODE_SCORE <= score.score <= MAX_NODE_SCORE:
-                return [], error(
-                    f'plugin "{plugin.name}" returns an invalid score {score.score}, it should '
-                    f"in the range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing"
-                ).with_plugin(plugin.name)
-            total.scores[plugin.name] = score.score * weight
-            total.total += score.score * weight
-    return totals, SUCCESS
+        scores = plugin_scores(plugin, normalizes, state, pod, nodes)
+        invalid = _invalid_score(plugin, scores)
+        if invalid is not None:
+            return [], invalid
+        names.append(plugin.name)
+        columns.append(scores if weight == 1 else [score * weight for score in scores])
+    if not columns:
+        return [NodePluginScores(node.name) for node in nodes], SUCCESS
+    return [
+        NodePluginScores(node.name, dict(zip(names, per_node, strict=True)), sum(per_node))
+        for node, per_node in zip(nodes, zip(*columns, strict=True), strict=True)
+    ], SUCCESS

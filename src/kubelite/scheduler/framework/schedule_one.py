@@ -37,14 +37,15 @@ from kubelite.scheduler.framework.podinfo import PodInfo
 from kubelite.scheduler.framework.profile import Profile
 from kubelite.scheduler.framework.runtime import (
     NominatedPods,
-    run_filter_plugins,
+    active_filters,
     run_filter_plugins_with_nominated_pods,
+    run_filters,
     run_pre_filter_plugins,
     run_pre_score_plugins,
     run_score_plugins,
 )
 from kubelite.scheduler.framework.snapshot import Snapshot
-from kubelite.scheduler.framework.status import Code, Status, error, unresolvable
+from kubelite.scheduler.framework.status import SUCCESS, Code, Status, error, unresolvable
 
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
@@ -175,23 +176,27 @@ def _pass_filters(
     if not profile.score_plugins:
         wanted = 1
     count = len(nodes)
+    start %= count
     if not profile.filter_plugins:
         return [nodes[(start + i) % count] for i in range(min(wanted, count))]
+    state = result.state
+    filters = active_filters(profile, state)
     feasible: list[NodeInfo] = []
-    for i in range(count):
-        node = nodes[(start + i) % count]
-        if nominated is None:
-            status = run_filter_plugins(profile, result.state, pod, node)
+    for node in [*nodes[start:], *nodes[:start]]:
+        others = nominated(node.name) if nominated is not None else None
+        if others:
+            status = run_filter_plugins_with_nominated_pods(profile, state, pod, node, others)
         else:
-            status = run_filter_plugins_with_nominated_pods(
-                profile, result.state, pod, node, nominated(node.name))
-        if status.code == Code.ERROR:
-            result.error = status
-            return []
-        if status.is_success():
+            # Without nominated pods, RunFilterPluginsWithNominatedPods is
+            # one plain Filter.
+            status = run_filters(filters, state, pod, node)
+        if status is SUCCESS or status.code == Code.SUCCESS:
             feasible.append(node)
             if len(feasible) >= wanted:
                 break
+        elif status.code == Code.ERROR:
+            result.error = status
+            return []
         else:
             result._record(node.name, status)
     return feasible
@@ -218,13 +223,22 @@ def _prioritize(
 
 def select_host(scores: Sequence[NodePluginScores], rng: Random) -> str:
     """A node with the highest total, each tied one equally likely."""
-    best = scores[0]
+    return scores[select_index([s.total for s in scores], rng)].name
+
+
+def select_index(totals: Sequence[int], rng: Random) -> int:
+    """The index of a highest total, each tied one equally likely
+    (reservoir sampling: one rng.randrange per tie, as selectHost draws)."""
+    best = 0
+    top = totals[0]
     ties = 1
-    for candidate in scores[1:]:
-        if candidate.total > best.total:
-            best, ties = candidate, 1
-        elif candidate.total == best.total:
+    randrange = rng.randrange
+    for i in range(1, len(totals)):
+        total = totals[i]
+        if total > top:
+            best, top, ties = i, total, 1
+        elif total == top:
             ties += 1
-            if rng.randrange(ties) == 0:
-                best = candidate
-    return best.name
+            if randrange(ties) == 0:
+                best = i
+    return best

@@ -99,6 +99,7 @@ class Snapshot:
         self.have_pods_with_required_anti_affinity = [
             n for n in self.node_infos if n.pods_with_required_anti_affinity
         ]
+        self.image_node_counts: dict[str, int] = {}
         self._set_image_states([self._by_name[n] for n in dict.fromkeys(map(_name, given))])
         self._namespace_labels = {
             _name(ns): (ns.get("metadata") or {}).get("labels") or {} for ns in namespaces
@@ -109,21 +110,31 @@ class Snapshot:
         self.stateful_sets = _by_namespace(stateful_sets)
 
     def _set_image_states(self, infos: list[NodeInfo]) -> None:
-        """An image's size is the one the first node reporting it gives."""
+        """An image's size is the one the first node reporting it gives.
+        `image_node_counts` keeps on how many nodes each image name is."""
         sizes: dict[str, int] = {}
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = self.image_node_counts
+        with_images = []
         for info in infos:
+            images = (info.node.get("status") or {}).get("images")
+            if not images:
+                continue
+            with_images.append((info, images))
             names = set()
-            for image in (info.node.get("status") or {}).get("images") or []:
+            for image in images:
                 for name in image.get("names") or []:
                     sizes.setdefault(name, int(image.get("sizeBytes") or 0))
                     names.add(name)
             for name in names:
                 counts[name] = counts.get(name, 0) + 1
-        for info in infos:
-            for image in (info.node.get("status") or {}).get("images") or []:
+        summaries: dict[str, ImageStateSummary] = {}
+        for info, images in with_images:
+            for image in images:
                 for name in image.get("names") or []:
-                    info.image_states[name] = ImageStateSummary(sizes[name], counts[name])
+                    summary = summaries.get(name)
+                    if summary is None:
+                        summary = summaries[name] = ImageStateSummary(sizes[name], counts[name])
+                    info.image_states[name] = summary
 
     def __len__(self) -> int:
         return len(self.node_infos)

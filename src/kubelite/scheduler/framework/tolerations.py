@@ -39,6 +39,11 @@ def does_not_schedule(taint: Mapping[str, Any]) -> bool:
     return taint.get("effect") in (NO_SCHEDULE, NO_EXECUTE)
 
 
+def prefers_no_schedule(taint: Mapping[str, Any]) -> bool:
+    """The taints TaintToleration scores: PreferNoSchedule."""
+    return taint.get("effect") == PREFER_NO_SCHEDULE
+
+
 def first_untolerated_taint(
     taints: Iterable[Mapping[str, Any]],
     tolerations: list[Mapping[str, Any]],
@@ -48,5 +53,16 @@ def first_untolerated_taint(
     toleration tolerates, or None."""
     for taint in taints:
         if considered(taint) and not tolerated(tolerations, taint):
+            return taint
+    return None
+
+
+def first_untolerated(
+    taints: Iterable[Mapping[str, Any]], tolerations: list[Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The first of `taints` (already the ones considered, e.g. a NodeInfo's
+    no_schedule_taints) that no toleration tolerates, or None."""
+    for taint in taints:
+        if not tolerated(tolerations, taint):
             return taint
     return None

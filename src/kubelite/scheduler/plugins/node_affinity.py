@@ -25,7 +25,7 @@ from kubelite.scheduler.framework.nodeaffinity import (
     RequiredNodeAffinity,
 )
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
-from kubelite.scheduler.framework.normalize import default_normalize_score
+from kubelite.scheduler.framework.normalize import default_normalize, default_normalize_score
 from kubelite.scheduler.framework.podinfo import PodInfo
 from kubelite.scheduler.framework.snapshot import Snapshot
 from kubelite.scheduler.framework.status import (
@@ -38,6 +38,7 @@ from kubelite.scheduler.framework.status import (
 from kubelite.scheduler.plugins import names
 
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
+_REJECTED = unresolvable(ERR_REASON_POD)
 ERR_REASON_CONFLICT = "pod affinity terms conflict"
 PRE_FILTER_KEY = "PreFilter" + names.NODE_AFFINITY
 PRE_SCORE_KEY = "PreScore" + names.NODE_AFFINITY
@@ -85,9 +86,9 @@ class NodeAffinity:
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         required = state.get(PRE_FILTER_KEY) or RequiredNodeAffinity.of(pod.pod)
-        if required.matches(node.node):
+        if required.matches_labels(node.labels, node.name):
             return SUCCESS
-        return unresolvable(ERR_REASON_POD)
+        return _REJECTED
 
     def pre_score(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], snapshot: Snapshot
@@ -102,11 +103,22 @@ class NodeAffinity:
         return SUCCESS
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        return self._terms(state, pod).score_labels(node.labels, node.name)
+
+    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> None:
+        default_normalize_score(MAX_NODE_SCORE, False, scores)
+
+    def score_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[int]:
+        terms = self._terms(state, pod)
+        return default_normalize(
+            MAX_NODE_SCORE, False, [terms.score_labels(n.labels, n.name) for n in nodes])
+
+    @staticmethod
+    def _terms(state: CycleState, pod: PodInfo) -> PreferredSchedulingTerms:
         terms = state.get(PRE_SCORE_KEY)
         if terms is None:
             preferred = _node_affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution")
             terms = PreferredSchedulingTerms.parse(preferred or [])
-        return terms.score(node.node)
-
-    def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> None:
-        default_normalize_score(MAX_NODE_SCORE, False, scores)
+        return terms

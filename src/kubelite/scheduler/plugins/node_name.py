@@ -15,7 +15,7 @@ class NodeName:
     name = names.NODE_NAME
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
-        wanted = pod.spec.get("nodeName")
+        wanted = pod.node_name
         if not wanted or wanted == node.name:
             return SUCCESS
         return unresolvable(ERR_REASON)

@@ -18,8 +18,8 @@ class NodeUnschedulable:
     name = names.NODE_UNSCHEDULABLE
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
-        if not node.spec.get("unschedulable"):
+        if not node.unschedulable:
             return SUCCESS
-        if tolerated(pod.spec.get("tolerations") or [], UNSCHEDULABLE_TAINT):
+        if tolerated(pod.tolerations, UNSCHEDULABLE_TAINT):
             return SUCCESS
         return unresolvable(ERR_REASON)

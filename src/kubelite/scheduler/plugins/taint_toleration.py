@@ -7,6 +7,8 @@ Score: the number of the node's PreferNoSchedule taints that the pod's
 tolerations (those with effect PreferNoSchedule or no effect) do not
 tolerate; normalized in reverse (DefaultNormalizeScore), so fewer
 intolerable taints score higher and a node with the most scores 0.
+When none of the nodes has a PreferNoSchedule taint, every count is 0 and
+every node scores 100: `score_nodes` says so without counting.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from collections.abc import Sequence
 from kubelite.scheduler.framework.cycle_state import CycleState
 from kubelite.scheduler.framework.interface import MAX_NODE_SCORE, NodeScore
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
-from kubelite.scheduler.framework.normalize import default_normalize_score
+from kubelite.scheduler.framework.normalize import default_normalize, default_normalize_score
 from kubelite.scheduler.framework.podinfo import PodInfo
 from kubelite.scheduler.framework.snapshot import Snapshot
 from kubelite.scheduler.framework.status import SUCCESS, Status, unresolvable
 from kubelite.scheduler.framework.tolerations import (
     PREFER_NO_SCHEDULE,
-    first_untolerated_taint,
+    first_untolerated,
     tolerated,
 )
 from kubelite.scheduler.plugins import names
@@ -42,7 +44,9 @@ class TaintToleration:
     name = names.TAINT_TOLERATION
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
-        taint = first_untolerated_taint(node.taints, pod.spec.get("tolerations") or [])
+        if not node.no_schedule_taints:
+            return SUCCESS
+        taint = first_untolerated(node.no_schedule_taints, pod.tolerations)
         if taint is None:
             return SUCCESS
         return unresolvable(
@@ -60,11 +64,23 @@ class TaintToleration:
         tolerations = state.get(PRE_SCORE_KEY)
         if tolerations is None:
             tolerations = _prefer_no_schedule_tolerations(pod)
-        return sum(
-            1
-            for taint in node.taints
-            if taint.get("effect") == PREFER_NO_SCHEDULE and not tolerated(tolerations, taint)
-        )
+        return _intolerable(node, tolerations)
 
     def normalize_score(self, state: CycleState, pod: PodInfo, scores: list[NodeScore]) -> None:
         default_normalize_score(MAX_NODE_SCORE, True, scores)
+
+    def score_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[int]:
+        if not any(node.prefer_no_schedule_taints for node in nodes):
+            return [MAX_NODE_SCORE] * len(nodes)
+        tolerations = state.get(PRE_SCORE_KEY)
+        if tolerations is None:
+            tolerations = _prefer_no_schedule_tolerations(pod)
+        counts = [_intolerable(node, tolerations) for node in nodes]
+        return default_normalize(MAX_NODE_SCORE, True, counts)
+
+
+def _intolerable(node: NodeInfo, tolerations: list[dict]) -> int:
+    """The node's PreferNoSchedule taints that `tolerations` do not tolerate."""
+    return sum(1 for taint in node.prefer_no_schedule_taints if not tolerated(tolerations, taint))

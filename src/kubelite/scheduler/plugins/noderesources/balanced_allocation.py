@@ -26,6 +26,7 @@ from kubelite.scheduler.plugins.noderesources.scoring import (
     ResourceSpec,
     pod_resource_requests,
     resource_score,
+    resource_scores,
 )
 
 PRE_SCORE_KEY = "PreScore" + names.NODE_RESOURCES_BALANCED_ALLOCATION
@@ -57,7 +58,17 @@ class NodeResourcesBalancedAllocation:
         return SUCCESS
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        return resource_score(
+            node, self._requests(state, pod), self.resources, True, balanced_resource_scorer)
+
+    def score_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[int]:
+        return resource_scores(
+            nodes, self._requests(state, pod), self.resources, True, balanced_resource_scorer)
+
+    def _requests(self, state: CycleState, pod: PodInfo) -> list[int]:
         requests = state.get(PRE_SCORE_KEY)
         if requests is None:
             requests = pod_resource_requests(pod, self.resources, True)
-        return resource_score(node, requests, self.resources, True, balanced_resource_scorer)
+        return requests

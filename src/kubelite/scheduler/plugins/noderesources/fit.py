@@ -12,6 +12,9 @@ The status is Unschedulable (preemption could free room).
 
 Score: the configured strategy (LeastAllocated by default, over cpu and
 memory with weight 1; see scoring.py). No normalization.
+
+Filter first asks `fits` (the same conditions, no reasons gathered) and
+lists the reasons only for a node that does not fit.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from kubelite.scheduler.plugins.noderesources.scoring import (
     pod_resource_requests,
     requested_to_capacity_ratio,
     resource_score,
+    resource_scores,
 )
 
 PRE_FILTER_KEY = "PreFilter" + names.NODE_RESOURCES_FIT
@@ -73,6 +77,38 @@ class InsufficientResource:
     capacity: int
 
 
+def fits(request: Resource, checked_scalars: Iterable[str], node: NodeInfo) -> bool:
+    """Whether `insufficient_resources` would find nothing, given the
+    scalar resources it checks (those requested and not ignored)."""
+    allocatable, requested = node.allocatable, node.requested
+    if len(node.pods) + 1 > allocatable.allowed_pod_number:
+        return False
+    cpu, memory, storage = request.milli_cpu, request.memory, request.ephemeral_storage
+    if cpu > 0 and cpu > allocatable.milli_cpu - requested.milli_cpu:
+        return False
+    if memory > 0 and memory > allocatable.memory - requested.memory:
+        return False
+    if storage > 0 and storage > allocatable.ephemeral_storage - requested.ephemeral_storage:
+        return False
+    for name in checked_scalars:
+        wanted = request.scalar[name]
+        if wanted > 0 and wanted > allocatable.scalar.get(name, 0) - requested.scalar.get(name, 0):
+            return False
+    return True
+
+
+def checked_scalars(
+    request: Resource, ignored_resources: Iterable[str] = (), ignored_groups: Iterable[str] = ()
+) -> list[str]:
+    """The scalar resources Filter checks: those requested, less the
+    ignored extended ones."""
+    ignored, groups = set(ignored_resources), set(ignored_groups)
+    return [
+        name for name in sorted(request.scalar)
+        if not (is_extended(name) and (name in ignored or name.split("/")[0] in groups))
+    ]
+
+
 def insufficient_resources(
     request: Resource,
     node: NodeInfo,
@@ -96,10 +132,7 @@ def insufficient_resources(
             node.requested.ephemeral_storage,
         ),
     ]
-    ignored, groups = set(ignored_resources), set(ignored_groups)
-    for name in sorted(request.scalar):
-        if is_extended(name) and (name in ignored or name.split("/")[0] in groups):
-            continue
+    for name in checked_scalars(request, ignored_resources, ignored_groups):
         checks.append(
             (
                 name,
@@ -137,12 +170,15 @@ class NodeResourcesFit:
 
     def filter(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> Status:
         request = state.get(PRE_FILTER_KEY) or pod.requests
+        scalars = checked_scalars(
+            request, self.ignored_resources, self.ignored_resource_groups
+        ) if request.scalar else ()
+        if fits(request, scalars, node):
+            return SUCCESS
         missing = insufficient_resources(
             request, node, self.ignored_resources, self.ignored_resource_groups
         )
-        if missing:
-            return unschedulable(*(m.reason for m in missing))
-        return SUCCESS
+        return unschedulable(*(m.reason for m in missing))
 
     def pre_score(
         self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo], snapshot: Snapshot
@@ -151,7 +187,17 @@ class NodeResourcesFit:
         return SUCCESS
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        return resource_score(
+            node, self._requests(state, pod), self.strategy.resources, False, self._scorer)
+
+    def score_nodes(
+        self, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
+    ) -> list[int]:
+        return resource_scores(
+            nodes, self._requests(state, pod), self.strategy.resources, False, self._scorer)
+
+    def _requests(self, state: CycleState, pod: PodInfo) -> list[int]:
         requests = state.get(PRE_SCORE_KEY)
         if requests is None:
             requests = pod_resource_requests(pod, self.strategy.resources, False)
-        return resource_score(node, requests, self.strategy.resources, False, self._scorer)
+        return requests

@@ -18,6 +18,11 @@ have, is left out; so is any resource with zero allocatable.
   through the configured piecewise-linear shape (scores 0..10 scaled to
   0..100); resources scoring 0 are left out of the weighted mean, which is
   rounded.
+
+`resource_scores` scores many nodes: when every resource is cpu or memory,
+a node's score depends only on its allocatable and requested cpu and
+memory (the pod's requests are the same for every node), so nodes alike
+in those four numbers, as most of a uniform cluster's are, are scored once.
 """
 
 from __future__ import annotations
@@ -33,10 +38,9 @@ from kubelite.scheduler.framework.resources import (
     CPU,
     EPHEMERAL_STORAGE,
     MEMORY,
-    NON_ZERO_DEFAULTS,
-    is_scalar,
-    pod_requests,
-    scaled,
+    NON_ZERO_DEFAULT_UNITS,
+    is_scalar_name,
+    pod_requests_scaled,
 )
 
 LEAST_ALLOCATED = "LeastAllocated"
@@ -60,14 +64,14 @@ DEFAULT_RESOURCES = (ResourceSpec(CPU), ResourceSpec(MEMORY))
 def pod_resource_requests(
     pod: PodInfo, resources: Sequence[ResourceSpec], use_requested: bool
 ) -> list[int]:
-    requests = pod_requests(pod.pod, None if use_requested else NON_ZERO_DEFAULTS)
-    return [scaled(r.name, requests.get(r.name, 0)) for r in resources]
+    requests = pod_requests_scaled(pod.pod, None if use_requested else NON_ZERO_DEFAULT_UNITS)
+    return [requests.get(r.name, 0) for r in resources]
 
 
 def _allocatable_and_requested(
     node: NodeInfo, name: str, pod_request: int, use_requested: bool
 ) -> tuple[int, int]:
-    if pod_request == 0 and is_scalar(name):
+    if pod_request == 0 and is_scalar_name(name):
         return 0, 0
     requested = node.requested if use_requested else node.non_zero_requested
     if name == CPU:
@@ -99,6 +103,33 @@ def resource_score(
         if alloc:
             allocatable[i], requested[i] = alloc, req
     return scorer(requested, allocatable)
+
+
+def resource_scores(
+    nodes: Sequence[NodeInfo],
+    pod_requests_list: Sequence[int],
+    resources: Sequence[ResourceSpec],
+    use_requested: bool,
+    scorer: Scorer,
+) -> list[int]:
+    """`resource_score` of each node, in order."""
+    if not all(spec.name in (CPU, MEMORY) for spec in resources):
+        return [
+            resource_score(node, pod_requests_list, resources, use_requested, scorer)
+            for node in nodes
+        ]
+    known: dict[tuple[int, int, int, int], int] = {}
+    scores = []
+    for node in nodes:
+        allocatable = node.allocatable
+        requested = node.requested if use_requested else node.non_zero_requested
+        key = (allocatable.milli_cpu, allocatable.memory, requested.milli_cpu, requested.memory)
+        score = known.get(key)
+        if score is None:
+            score = known[key] = resource_score(
+                node, pod_requests_list, resources, use_requested, scorer)
+        scores.append(score)
+    return scores
 
 
 def _weighted_mean(

@@ -18,25 +18,28 @@ and zone maxSkew 5, both ScheduleAnyway.
 
 Counting: a domain's matching pods are the pods on its nodes, in the
 incoming pod's namespace, not terminating, that the selector matches.
+Each constraint's selector is compiled once (matchers.py) for that count;
+`Inclusion` answers counts_node for every constraint of a pod at once, and
+without looking at the node when the policies make every node count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubelite.api.selectors import LabelSelector, Requirement
+from kubelite.scheduler.framework.matchers import Matcher, compile_selector
 from kubelite.scheduler.framework.nodeaffinity import RequiredNodeAffinity
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
 from kubelite.scheduler.framework.podinfo import (
     HOSTNAME_LABEL,
     PodInfo,
     label_selector,
-    selector_matches,
 )
 from kubelite.scheduler.framework.snapshot import ZONE_LABEL, Snapshot
-from kubelite.scheduler.framework.tolerations import first_untolerated_taint
+from kubelite.scheduler.framework.tolerations import first_untolerated
 
 DO_NOT_SCHEDULE = "DoNotSchedule"
 SCHEDULE_ANYWAY = "ScheduleAnyway"
@@ -57,16 +60,45 @@ class Constraint:
     min_domains: int = 1
     node_affinity_policy: str = HONOR
     node_taints_policy: str = IGNORE
+    selects: Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "selects", compile_selector(self.selector))
 
     def counts_node(self, pod: PodInfo, node: NodeInfo, required: RequiredNodeAffinity) -> bool:
         """matchNodeInclusionPolicies: whether the node is one of the domains."""
-        if self.node_affinity_policy == HONOR and not required.matches(node.node):
+        if self.node_affinity_policy == HONOR and not required.matches_labels(
+            node.labels, node.name
+        ):
             return False
-        if self.node_taints_policy == HONOR and first_untolerated_taint(
-            node.taints, pod.spec.get("tolerations") or []
+        if self.node_taints_policy == HONOR and first_untolerated(
+            node.no_schedule_taints, pod.tolerations
         ):
             return False
         return True
+
+    def count(self, pods: Iterable[PodInfo], namespace: str) -> int:
+        """count_matching with this constraint's selector."""
+        return _count(pods, self.selects, namespace)
+
+
+class Inclusion:
+    """counts_node of each of a pod's constraints; `all_nodes` when every
+    node counts for every constraint (the policies ignore node affinity,
+    or the pod has none, and ignore taints)."""
+
+    def __init__(self, pod: PodInfo, constraints: Sequence[Constraint]) -> None:
+        self.pod = pod
+        self.constraints = constraints
+        self.required = RequiredNodeAffinity.of(pod.pod)
+        empty = self.required.is_empty()
+        self.all_nodes = all(
+            (c.node_affinity_policy != HONOR or empty) and c.node_taints_policy != HONOR
+            for c in constraints
+        )
+
+    def counts(self, i: int, node: NodeInfo) -> bool:
+        return self.all_nodes or self.constraints[i].counts_node(self.pod, node, self.required)
 
 
 def _with_match_labels(
@@ -180,14 +212,19 @@ def pod_constraints(
 
 
 def has_all_keys(labels: Mapping[str, str], constraints: Iterable[Constraint]) -> bool:
-    return all(c.topology_key in labels for c in constraints)
+    for c in constraints:
+        if c.topology_key not in labels:
+            return False
+    return True
 
 
 def count_matching(pods: Iterable[PodInfo], selector: LabelSelector | None, namespace: str) -> int:
-    return sum(
-        1
-        for p in pods
-        if p.namespace == namespace
-        and not p.metadata.get("deletionTimestamp")
-        and selector_matches(selector, p.labels)
-    )
+    return _count(pods, compile_selector(selector), namespace)
+
+
+def _count(pods: Iterable[PodInfo], selects: Matcher, namespace: str) -> int:
+    found = 0
+    for p in pods:
+        if p.namespace == namespace and not p.terminating and selects(p.labels):
+            found += 1
+    return found
