@@ -627,6 +627,28 @@ def test_node_list_and_read(core):
         core.delete_node(name)
 
 
+def test_node_registers_with_its_status(core, ns):
+    """A kubelet creates its Node with its capacity and conditions, and the
+    API keeps them (a pod's status on create, the server's to set, is not)."""
+    name = unique("pyc-node")
+    capacity = {"cpu": "4", "memory": "8Gi", "pods": "110"}
+    core.create_node({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+                      "status": {"capacity": capacity,
+                                 "conditions": [{"type": "Ready", "status": "True"}]}})
+    try:
+        node = core.read_node(name)
+        assert node.status.capacity == capacity
+        assert node.status.allocatable == capacity  # defaulted from capacity
+        assert [(c.type, c.status) for c in node.status.conditions] == [("Ready", "True")]
+    finally:
+        core.delete_node(name)
+    pod = core.create_namespaced_pod(ns, {
+        "metadata": {"name": "reported"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+        "status": {"phase": "Running", "podIP": "10.0.0.9"}})
+    assert pod.status.phase == "Pending" and pod.status.pod_ip is None
+
+
 # --- watch (upstream test_watch.py, and what informers rely on) -------------
 
 

@@ -75,6 +75,9 @@ class Resource:
     categories: tuple[str, ...] = ()
     singular: str = ""
     status_subresource: bool = False
+    # With a status subresource, a create drops the status the client sent,
+    # except for kinds whose creator reports it (a node registering itself).
+    status_on_create: bool = False
     scale: ScaleSpec | None = None
     # Mutates a new or updated object in place, filling what Kubernetes fills.
     default: Callable[[Obj], None] = _no_defaults

@@ -292,7 +292,7 @@ class Registry:
         else:
             namespace = None
         objectmeta.prepare_create(obj, namespace)
-        if res.status_subresource:
+        if res.status_subresource and not res.status_on_create:
             obj.pop("status", None)  # the status is the server's and controllers' to write
         res.default(obj)
         self._validate(res, obj, None)

@@ -345,6 +345,7 @@ NODES = register(Resource(
     schema=NODE,
     short_names=("no",),
     status_subresource=True,
+    status_on_create=True,  # the kubelet registers its node with its status
     # daemonEndpoints and nodeInfo are struct values (omitempty keeps them);
     # DaemonEndpoint.Port and NodeSystemInfo's ten strings have no omitempty.
     zero_status=ZERO_STATUS,
