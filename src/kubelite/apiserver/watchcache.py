@@ -7,7 +7,8 @@ One `WatchCache` serves one key root (/registry/pods/; the two Event APIs
 share /registry/events/). It holds:
 
 - the current objects as the store holds them (value bytes and revision,
-  decoded when served), sorted by key as the store lists them;
+  each decoded once, when first served, and then shared by every list and
+  watch that serves it), sorted by key as the store lists them;
 - a window of the most recent changes (`--default-watch-cache-size`), from
   which a watch that names a resourceVersion inside the window is served,
   and from which resumed watches catch up;
@@ -76,6 +77,13 @@ def selected(event: WatchEvent, predicate: Predicate) -> WatchEvent | None:
 class _Entry:
     value: bytes
     revision: int
+    decoded: Obj | None = None
+
+    def object(self, key: str) -> Obj:
+        """The value decoded, once: shared by every reader, not to be changed."""
+        if self.decoded is None:
+            self.decoded = decode_object(self.value, self.revision, key)
+        return self.decoded
 
 
 @dataclass(slots=True)
@@ -197,6 +205,8 @@ class WatchCache:
 
     def _apply(self, change: Change) -> None:
         before = self.objects.get(change.key)
+        if before is not None:
+            before.decoded = None  # the window keeps the bytes only
         if change.value is None:
             self.objects.pop(change.key, None)
         else:
@@ -244,7 +254,10 @@ class WatchCache:
             assert before is not None
             last = decode_object(before.value, recorded.revision, key)
             return WatchEvent("DELETED", last, recorded.revision, previous)
-        obj = decode_object(recorded.value, recorded.revision, key)
+        current = self.objects.get(key)
+        obj = current.object(key) if current is not None and \
+            current.revision == recorded.revision else \
+            decode_object(recorded.value, recorded.revision, key)
         return WatchEvent("ADDED" if before is None else "MODIFIED", obj, recorded.revision,
                           previous)
 
@@ -284,9 +297,9 @@ class WatchCache:
         """The current objects under `prefix` that pass `predicate`, in key
         order, as of `self.revision`."""
         out = []
+        objects = self.objects
         for key in self._keys(prefix):
-            entry = self.objects[key]
-            obj = decode_object(entry.value, entry.revision, key)
+            obj = objects[key].object(key)
             if predicate is None or predicate(obj):
                 out.append(obj)
         return out
