@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from tests.storeproc import KUBELITE, StoreProcess, free_port, log_tail, terminate
+from tests.storeproc import KUBELITE, StoreProcess, free_port, kill, log_tail, terminate
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
@@ -87,9 +86,7 @@ class APIProcess:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        kill(self.proc)
 
     def stop(self) -> None:
         terminate(self.proc)

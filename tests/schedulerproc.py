@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import ssl
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from tests.storeproc import KUBELITE, free_port, log_tail, terminate
+from tests.storeproc import KUBELITE, free_port, kill, log_tail, terminate
 
 # Short leases, so that a takeover test waits seconds, not a quarter minute.
 FAST_ELECTION = ["--leader-elect-lease-duration=4s", "--leader-elect-renew-deadline=3s",
@@ -72,9 +70,8 @@ class SchedulerProcess:
         return log_tail(self.log_path, n)
 
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        """SIGKILL, as a crash would."""
+        kill(self.proc)
 
     def stop(self) -> None:
         terminate(self.proc)

@@ -35,6 +35,14 @@ def log_tail(path: str, n: int = 4000) -> str:
         return ""
 
 
+def kill(proc: subprocess.Popen | None) -> None:
+    """SIGKILL a process group started with start_new_session, as a crash
+    would, and reap it."""
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
 def terminate(proc: subprocess.Popen | None) -> None:
     """SIGTERM a process group started with start_new_session; SIGKILL it if
     it has not exited within 10 s."""
@@ -122,9 +130,7 @@ class StoreProcess:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+        kill(self.proc)
 
     def stop(self) -> None:
         terminate(self.proc)
