@@ -135,8 +135,8 @@ class APIServerProcess(APIProcess):
 
 @dataclass
 class ServerProcess(APIProcess):
-    """`kubelite server`: the store and the API server in one process, the
-    store's data in <data_dir>/store."""
+    """`kubelite server`: the store, the API server and the scheduler in one
+    process, the store's data in <data_dir>/store."""
 
     etcd_port: int = 0
 
