@@ -32,6 +32,7 @@ test: lint
 bench: setup
 	$(VENV)/bin/python bench/store.py
 	$(VENV)/bin/python bench/apiserver.py
+	$(VENV)/bin/python bench/simulator.py
 
 # Regenerates the protobuf and gRPC modules from the .proto files
 # (needs the dev extra: grpcio-tools).

@@ -19,6 +19,7 @@ class AgentProcess:
     prefix: str = "sim-node-"
     extra: list[str] = field(default_factory=list)
     proc: subprocess.Popen | None = None
+    log_start: int = 0  # where the log of the last start begins
 
     @property
     def names(self) -> list[str]:
@@ -27,7 +28,7 @@ class AgentProcess:
     def start(self, timeout: float = 30.0) -> AgentProcess:
         """Start it and wait for its log to say every node is registered."""
         with open(self.log_path, "ab") as log:
-            start = log.tell()
+            self.log_start = log.tell()
             self.proc = subprocess.Popen(
                 [KUBELITE, "agent", "--kubeconfig", self.kubeconfig,
                  "--simulate", str(self.count), "--node-name-prefix", self.prefix,
@@ -37,12 +38,15 @@ class AgentProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"agent exited {self.proc.returncode}: {self.log_tail()}")
-            with open(self.log_path, "rb") as log:
-                log.seek(start)
-                if b"registered %d nodes" % self.count in log.read():
-                    return self
+            if f"registered {self.count} nodes" in self.log_since_start():
+                return self
             time.sleep(0.1)
         raise TimeoutError(f"agent did not register its nodes in {timeout}s: {self.log_tail()}")
+
+    def log_since_start(self) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_start)
+            return log.read().decode(errors="replace")
 
     def log_tail(self, n: int = 4000) -> str:
         return log_tail(self.log_path, n)

@@ -94,9 +94,10 @@ def parser() -> argparse.ArgumentParser:
                    metavar="SECONDS",
                    help="seconds from a pod's binding to Running and Ready, and from a start "
                         "to the exit of a container that exits (default 1)")
-    g.add_argument("--pod-cidr-base", default="10.244.0.0/16",
+    g.add_argument("--pod-cidr-base", default="",
                    help="node i gets the i-th /24 of it as spec.podCIDR if it has none "
-                        "(default 10.244.0.0/16)")
+                        "(default 10.244.0.0/16, or for more than 256 nodes the smallest "
+                        "block around it that holds them: 10.244.0.0/14 for 1,024)")
     g.add_argument("--node-ip-base", default="10.0.0.0/16",
                    help="node i's InternalIP is address i+1 of it (default 10.0.0.0/16)")
     return p

@@ -1,13 +1,14 @@
 """A simulated Node as a kubelet registers and reports it, pure.
 
-`node_object` is what registration creates (labels, taints, pod range);
-`node_status` is what the kubelet's status setters report: capacity and
-allocatable, the four conditions worded as the kubelet words them, the
-addresses, the kubelet's endpoint and nodeInfo. `adoption_patch` is what
-a restarted kubelet reconciles on a Node that already exists (its default
-labels; here also a missing pod range). `report_due` is the kubelet's rule
-for sending status again: when it changed, or when nodeStatusReportFrequency
-has passed since the last report.
+`node_object` is what registration creates (labels, taints, pod range and
+the first status); `node_status` is what the kubelet's status setters
+report: capacity and allocatable, the four conditions worded as the
+kubelet words them, the addresses, the kubelet's endpoint and nodeInfo.
+`adoption_patch` is what a restarted kubelet reconciles on a Node that
+already exists (its default labels; here also a missing pod range).
+`report_due` is the kubelet's rule for sending status again: when it
+changed, or when nodeStatusReportFrequency has passed since the last
+report.
 """
 
 from __future__ import annotations
@@ -84,8 +85,9 @@ def default_labels(cfg: SimConfig, index: int, host: HostInfo) -> dict[str, str]
     return labels
 
 
-def node_object(cfg: SimConfig, index: int, host: HostInfo) -> Obj:
-    """The Node registration creates."""
+def node_object(cfg: SimConfig, index: int, host: HostInfo, now: float) -> Obj:
+    """The Node registration creates: with its status, as a kubelet
+    registers, so that the scheduler sees its room from the first event."""
     cidr = node_pod_cidr(cfg.pod_network, index)
     spec: Obj = {"podCIDR": cidr, "podCIDRs": [cidr]}
     if cfg.taints:
@@ -99,6 +101,7 @@ def node_object(cfg: SimConfig, index: int, host: HostInfo) -> Obj:
             "annotations": {ATTACH_DETACH_ANNOTATION: "true", SIMULATED_ANNOTATION: "true"},
         },
         "spec": spec,
+        "status": node_status(cfg, index, host, now),
     }
 
 

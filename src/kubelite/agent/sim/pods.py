@@ -211,10 +211,11 @@ def _restart(pod: Obj, cs: Obj, container: Obj, now: float) -> Obj:
     return fresh
 
 
-def _advance(pod: Obj, cs: Obj, container: Obj, now: float,
-             ctx: PodContext) -> tuple[Obj, float | None]:
+def _advance(pod: Obj, cs: Obj, container: Obj, now: float, ctx: PodContext,
+             started_now: bool) -> tuple[Obj, float | None]:
     """One app container's status after what was due by `now`, and when its
-    next change is due."""
+    next change is due. `started_now`: it was started at `now`, which its
+    startedAt (to the second) can only say rounded down."""
     code = exit_code(pod, container)
     policy = _spec(pod).get("restartPolicy") or "Always"
     for _ in range(MAX_STEPS):
@@ -223,7 +224,10 @@ def _advance(pod: Obj, cs: Obj, container: Obj, now: float,
             started = state["running"].get("startedAt") or rfc3339(now)
             if code is None:
                 return cs, None
-            due = (parse_time(started) or now) + ctx.ready_delay
+            # A container started in this step runs its full delay, even
+            # when its startedAt is most of a second before `now`.
+            began = now if started_now else (parse_time(started) or now)
+            due = began + ctx.ready_delay
             if now < due:
                 return cs, due
             ended = _terminated(cs, code, started, rfc3339(now))
@@ -234,6 +238,7 @@ def _advance(pod: Obj, cs: Obj, container: Obj, now: float,
             delay = restart_backoff(cs["restartCount"])
             if delay == 0:
                 cs = _restart(pod, cs, container, now)
+                started_now = True
                 continue
             meta = _meta(pod)
             cs["state"] = {"waiting": {
@@ -247,6 +252,7 @@ def _advance(pod: Obj, cs: Obj, container: Obj, now: float,
             if now < due:
                 return cs, due
             cs = _restart(pod, cs, container, now)
+            started_now = True
         else:
             return cs, None
     return cs, now
@@ -393,7 +399,8 @@ def plan(pod: Obj, now: float, ctx: PodContext, deleting_since: float | None = N
     if before.get("phase") in TERMINAL:
         return PodPlan()
     status = copy.deepcopy(before)
-    if not started(pod):
+    starting = not started(pod)
+    if starting:
         due = (accepted_at(pod) or now) + ctx.ready_delay
         if now < due:
             return PodPlan(wake=due)
@@ -404,7 +411,7 @@ def plan(pod: Obj, now: float, ctx: PodContext, deleting_since: float | None = N
     for cs in status["containerStatuses"]:
         container = containers.get(cs.get("name"))
         if container is not None:
-            cs, due = _advance(pod, cs, container, now, ctx)
+            cs, due = _advance(pod, cs, container, now, ctx, starting)
             if due is not None:
                 wake = due if wake is None else min(wake, due)
         statuses.append(cs)

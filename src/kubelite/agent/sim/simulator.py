@@ -25,6 +25,7 @@ client library only.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -167,6 +168,11 @@ class Simulator:
     async def _start(self) -> None:
         await self._register_all()
         self.registered.set()
+        # What registration built (N nodes, their objects and pools) lives as
+        # long as the process: keep it out of the collector's full passes,
+        # which otherwise walk all of it every few seconds while idle.
+        gc.collect()
+        gc.freeze()
         self.pods.add_event_handler(on_add=self._observe,
                                     on_update=lambda old, new: self._observe(new),
                                     on_delete=self._forget)
@@ -260,7 +266,7 @@ class Simulator:
         if existing is None:
             try:
                 existing = await self.client.create(NODES, nodemod.node_object(
-                    cfg, node.index, host))
+                    cfg, node.index, host, self.clock()))
             except AlreadyExists:
                 existing = await self.client.get(NODES, node.name)
                 created = False
@@ -275,7 +281,10 @@ class Simulator:
         node.status = existing.get("status") or {}
         node.wanted = nodemod.fingerprint(nodemod.node_status(cfg, node.index, host, now))
         node.lease = lease
-        await self._report(node)
+        if created:  # with its status, unless the API server dropped it
+            node.reported, node.reported_at = nodemod.fingerprint(node.status), now
+        if node.reported != node.wanted or not created:
+            await self._report(node)
         if node.reported_at is not None:
             # Spread the 5-minute heartbeats of nodes registered together
             # over the whole period, as nodes started at different times.
@@ -449,8 +458,8 @@ class Simulator:
             else None
         if spec.get("hostNetwork"):
             pod_ip: str | None = node.ip
-        elif started(pod) and status.get("podIP"):
-            pod_ip = status["podIP"]
+        elif status.get("phase") in TERMINAL or (started(pod) and status.get("podIP")):
+            pod_ip = status.get("podIP") or ""  # a finished pod is given no address
         else:
             pod_ip = node.pool.allocate(uid)
         if pod_ip is None and since is None:
