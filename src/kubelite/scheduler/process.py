@@ -284,8 +284,11 @@ class Scheduler:
             return
         started = self.clock()
         snapshot = self.cache.snapshot()
+        # Without nominations anywhere, Filter has none to look up per node.
+        nominated = self.queue.nominated_pods_for_node if self.queue.has_nominated_pods() \
+            else None
         result = schedule_one(q.info, snapshot, profile, start_index=self._next_start,
-                              rng=self.rng, nominated_pods=self.queue.nominated_pods_for_node)
+                              rng=self.rng, nominated_pods=nominated)
         self._next_start = result.next_start_index
         if result.error is not None:
             reason = UNSCHEDULABLE if not snapshot.node_infos else SCHEDULER_ERROR

@@ -429,6 +429,9 @@ class SchedulingQueue:
 
     # -------------------------------------------------------------- nominated pods
 
+    def has_nominated_pods(self) -> bool:
+        return bool(self._nominated)
+
     def nominated_pods_for_node(self, node_name: str) -> list[PodInfo]:
         return list(self._nominated.get(node_name, ()))
 

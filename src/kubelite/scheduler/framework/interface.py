@@ -46,6 +46,26 @@ class NodePluginScores:
     total: int = 0
 
 
+class ScoreTable(Sequence[NodePluginScores]):
+    """The nodes' NodePluginScores, in order, each made when it is read: a
+    cycle only needs the `totals`. `columns` holds each plugin's weighted
+    scores of all nodes."""
+
+    def __init__(self, nodes: Sequence[str], plugins: Sequence[str],
+                 columns: Sequence[Sequence[int]]) -> None:
+        self.nodes, self.plugins, self.columns = nodes, plugins, columns
+        self.totals = [sum(per_node) for per_node in zip(*columns, strict=True)] \
+            if columns else [0] * len(nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, i: int) -> NodePluginScores:  # type: ignore[override]
+        scores = {plugin: column[i]
+                  for plugin, column in zip(self.plugins, self.columns, strict=True)}
+        return NodePluginScores(self.nodes[i], scores, self.totals[i])
+
+
 @dataclass(frozen=True)
 class PreFilterResult:
     """From PreFilter: the only nodes worth filtering (None: all of them)."""

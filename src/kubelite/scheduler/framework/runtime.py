@@ -40,10 +40,10 @@ from kubelite.scheduler.framework.interface import (
     MAX_NODE_SCORE,
     MIN_NODE_SCORE,
     FilterPlugin,
-    NodePluginScores,
     NodeScore,
     PreFilterResult,
     ScorePlugin,
+    ScoreTable,
 )
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
 from kubelite.scheduler.framework.podinfo import PodInfo
@@ -251,7 +251,7 @@ def _invalid_score(plugin: ScorePlugin, scores: list[int]) -> Status | None:
 
 def run_score_plugins(
     profile: Profile, state: CycleState, pod: PodInfo, nodes: Sequence[NodeInfo]
-) -> tuple[list[NodePluginScores], Status]:
+) -> tuple[ScoreTable, Status]:
     names: list[str] = []
     columns: list[list[int]] = []
     skipped = state.skip_score_plugins
@@ -261,12 +261,7 @@ def run_score_plugins(
         scores = plugin_scores(plugin, normalizes, state, pod, nodes)
         invalid = _invalid_score(plugin, scores)
         if invalid is not None:
-            return [], invalid
+            return ScoreTable([], [], []), invalid
         names.append(plugin.name)
         columns.append(scores if weight == 1 else [score * weight for score in scores])
-    if not columns:
-        return [NodePluginScores(node.name) for node in nodes], SUCCESS
-    return [
-        NodePluginScores(node.name, dict(zip(names, per_node, strict=True)), sum(per_node))
-        for node, per_node in zip(nodes, zip(*columns, strict=True), strict=True)
-    ], SUCCESS
+    return ScoreTable([node.name for node in nodes], names, columns), SUCCESS

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kubelite.scheduler.framework.cycle_state import CycleState
-from kubelite.scheduler.framework.interface import NodePluginScores
+from kubelite.scheduler.framework.interface import NodePluginScores, ScoreTable
 from kubelite.scheduler.framework.nodeinfo import NodeInfo
 from kubelite.scheduler.framework.podinfo import PodInfo
 from kubelite.scheduler.framework.profile import Profile
@@ -91,7 +91,7 @@ class ScheduleResult:
     )
     pre_filter_message: str = ""
     unschedulable_plugins: set[str] = field(default_factory=set)
-    scores: list[NodePluginScores] = field(default_factory=list)
+    scores: Sequence[NodePluginScores] = field(default_factory=list)
     next_start_index: int = 0
     error: Status | None = None
     state: CycleState = field(default_factory=CycleState)
@@ -208,7 +208,7 @@ def _prioritize(
     profile: Profile,
     nodes: list[NodeInfo],
     result: ScheduleResult,
-) -> list[NodePluginScores]:
+) -> Sequence[NodePluginScores]:
     if not profile.score_plugins:
         return [NodePluginScores(node.name, total=1) for node in nodes]
     status = run_pre_score_plugins(profile, result.state, pod, nodes, snapshot)
@@ -223,7 +223,8 @@ def _prioritize(
 
 def select_host(scores: Sequence[NodePluginScores], rng: Random) -> str:
     """A node with the highest total, each tied one equally likely."""
-    return scores[select_index([s.total for s in scores], rng)].name
+    totals = scores.totals if isinstance(scores, ScoreTable) else [s.total for s in scores]
+    return scores[select_index(totals, rng)].name
 
 
 def select_index(totals: Sequence[int], rng: Random) -> int:
