@@ -128,6 +128,25 @@ async def test_pod_binding_status_and_eviction(client: Client, ns: str) -> None:
         await client.get(PODS, "p", ns)
 
 
+async def test_binding_a_pod_recreated_under_its_name(client: Client, ns: str) -> None:
+    # The binding tries the watch cache's copy first; a stale one (the old,
+    # bound pod) must not refuse the new pod.
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "again"},
+           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    await client.list(PODS, ns)  # the pods' watch cache is running
+
+    def binding(node: str) -> dict:
+        return {"apiVersion": "v1", "kind": "Binding",
+                "metadata": {"name": "again", "namespace": ns},
+                "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
+
+    for node in ("node-1", "node-2"):
+        await client.create(PODS, pod, ns)
+        await client.post_subresource(PODS, "again", "binding", binding(node), ns)
+        assert (await client.get(PODS, "again", ns))["spec"]["nodeName"] == node
+        await client.delete(PODS, "again", ns, grace_period_seconds=0)
+
+
 async def test_cluster_scoped_and_custom_resources(client: Client, ns: str) -> None:
     node = await client.create(NODES, {"apiVersion": "v1", "kind": "Node",
                                        "metadata": {"name": f"node-{ns}"}})

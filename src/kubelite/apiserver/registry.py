@@ -575,12 +575,23 @@ class Registry:
         resource gets; `mutate` may refuse by raising."""
 
         async def attempt(old: Obj) -> Obj:
-            new = mutate(copy.deepcopy(old))
+            # `old` is this attempt's own decoding: `mutate` may change it.
+            revision = old["metadata"]["resourceVersion"]
+            new = mutate(old)
             if opts.dry_run:
                 return new
-            return await self._write(res, namespace, name, new,
-                                     old["metadata"]["resourceVersion"])
+            return await self._write(res, namespace, name, new, revision)
 
+        # The watch cache's copy saves a read, as kube-apiserver's cacher
+        # hands it to GuaranteedUpdate; if it was stale, the write or
+        # `mutate` fails and the attempt is made again on the stored object.
+        cache = None if opts.dry_run else self.caches.get(res.key_root)
+        cached = cache.get(self.key(res, namespace, name)) if cache is not None else None
+        if cached is not None:
+            try:
+                return await attempt(self.served(res, cached))
+            except errors.StatusError:
+                pass
         return await self._retrying(res, namespace, name, attempt)
 
     async def finalize_namespace(

@@ -293,6 +293,12 @@ class WatchCache:
             return len(self.objects)
         return sum(1 for _ in self._keys(prefix))
 
+    def get(self, key: str) -> Obj | None:
+        """The object at `key` as the cache last saw it; None when it has
+        not, or has not listed yet. It may be behind the store."""
+        entry = self.objects.get(key) if self._ready.is_set() else None
+        return decode_object(entry.value, entry.revision, key) if entry is not None else None
+
     def items(self, prefix: str, predicate: Predicate) -> list[Obj]:
         """The current objects under `prefix` that pass `predicate`, in key
         order, as of `self.revision`."""
