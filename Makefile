@@ -33,6 +33,7 @@ bench: setup
 	$(VENV)/bin/python bench/store.py
 	$(VENV)/bin/python bench/apiserver.py
 	$(VENV)/bin/python bench/simulator.py
+	$(VENV)/bin/python bench/scheduler.py
 
 # Regenerates the protobuf and gRPC modules from the .proto files
 # (needs the dev extra: grpcio-tools).
