@@ -300,7 +300,8 @@ class EventRecorder:
         if self._queue is None:
             return True
         try:
-            await asyncio.wait_for(self._queue.join(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._queue.join()
         except TimeoutError:
             return False
         return True

@@ -140,7 +140,8 @@ class SharedInformer:
     async def wait_for_cache_sync(self, timeout: float) -> bool:
         """Whether the informer synced within `timeout` seconds."""
         try:
-            await asyncio.wait_for(self._synced.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._synced.wait()
         except TimeoutError:
             return False
         return True

@@ -246,8 +246,12 @@ class LeaderElector:
         self._stop.set()
 
     async def _pause(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns
+        # normally when a cancel arrives just as what it awaits finishes,
+        # and a cancelled run() would go on leading (so everywhere here).
         try:
-            await asyncio.wait_for(self._stop.wait(), max(0.0, seconds))
+            async with asyncio.timeout(max(0.0, seconds)):
+                await self._stop.wait()
         except TimeoutError:
             pass
 
@@ -324,7 +328,8 @@ class LeaderElector:
             if remaining <= 0:
                 return False
             try:
-                renewed = await asyncio.wait_for(self.try_acquire_or_renew(), remaining)
+                async with asyncio.timeout(remaining):
+                    renewed = await self.try_acquire_or_renew()
             except TimeoutError:
                 renewed = False
             if renewed:
@@ -340,7 +345,8 @@ class LeaderElector:
         if record is None or self._lease is None:
             return
         try:
-            await asyncio.wait_for(self._write(record, create=False), self.config.renew_deadline)
+            async with asyncio.timeout(self.config.renew_deadline):
+                await self._write(record, create=False)
         except TimeoutError:
             log.warning("lease %s: release timed out", self._describe())
 

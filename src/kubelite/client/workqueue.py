@@ -225,6 +225,7 @@ class WorkQueue:
                 return None
             self._wakeup.clear()
             try:
-                await asyncio.wait_for(self._wakeup.wait(), self.next_delay())
+                async with asyncio.timeout(self.next_delay()):
+                    await self._wakeup.wait()
             except TimeoutError:
                 pass

@@ -77,7 +77,8 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[Profile]]:
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     try:
-        await asyncio.wait_for(stop.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
     except TimeoutError:
         pass
 

@@ -353,7 +353,8 @@ class Scheduler:
     async def _wait_on_permit(self, q: QueuedPodInfo, waits: dict[str, float]) -> Status:
         waiting = self.waiting[q.uid] = _WaitingPod(set(waits))
         try:
-            return await asyncio.wait_for(asyncio.shield(waiting.done), min(waits.values()))
+            async with asyncio.timeout(min(waits.values())):
+                return await asyncio.shield(waiting.done)
         except TimeoutError:
             return Status.of(Code.UNSCHEDULABLE, "rejected due to timeout after waiting "
                              f"{min(waits.values()):g}s at plugin {min(waits, key=waits.get)}")
