@@ -226,7 +226,8 @@ async def _serve(cfg: Config, stop: asyncio.Event, storage: Storage, pki: Pki,
     finally:
         if advertised:  # leave the endpoints while still serving, as kube-apiserver does
             try:
-                await asyncio.wait_for(bootstrap.stop(), LEAVE_SECONDS)
+                async with asyncio.timeout(LEAVE_SECONDS):
+                    await bootstrap.stop()
             except (TimeoutError, errors.StatusError) as e:
                 log.warning("apiserver: could not leave the kubernetes endpoints: %s", e)
         await runner.cleanup()

@@ -153,8 +153,11 @@ class WatchCache:
     async def ready(self, timeout: float) -> bool:
         """Wait (at most `timeout` s) for the first list to be in."""
         self.start()
+        if self._ready.is_set():
+            return True
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
             return True
         except TimeoutError:
             return False
@@ -169,7 +172,8 @@ class WatchCache:
         woken = asyncio.get_running_loop().create_future()
         self._waiters.append((revision, woken))
         try:
-            await asyncio.wait_for(woken, timeout)
+            async with asyncio.timeout(timeout):
+                await woken
             return True
         except TimeoutError:
             return False

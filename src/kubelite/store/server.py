@@ -497,7 +497,8 @@ class EtcdServer:
         added) or after a short while (a slow client may have drained)."""
         while True:
             try:
-                await asyncio.wait_for(self.watch_added.wait(), WATCH_CATCH_UP_INTERVAL)
+                async with asyncio.timeout(WATCH_CATCH_UP_INTERVAL):
+                    await self.watch_added.wait()
             except TimeoutError:
                 pass
             self.watch_added.clear()
