@@ -18,6 +18,7 @@ from datetime import datetime
 
 from tests.apiserverproc import APIServerProcess, KubectlRunner
 from tests.schedulerproc import FAST_ELECTION, SchedulerProcess
+from tests.waiting import wait_until
 
 LEASE_DURATION, RETRY_PERIOD = 4.0, 1.0
 POLL = RETRY_PERIOD * (1 + 1.2)  # the longest wait between a standby's attempts
@@ -27,16 +28,6 @@ ATTEMPTS = "scheduler_schedule_attempts_total"
 
 def micro_time(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def wait_for(what: str, check, timeout: float = 30.0, period: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(period)
-    raise AssertionError(f"{what} within {timeout}s")
 
 
 def create_pods(kubectl: KubectlRunner, names: list[str]) -> None:
@@ -72,11 +63,11 @@ def test_one_leader_binds_and_a_standby_takes_over(tmp_path):
             return [r for r in replicas
                     if r.proc.poll() is None and r.metric(LEADING, name="kube-scheduler") == 1]
 
-        first = wait_for("a leader", lambda: leaders())
+        first = wait_until("a leader", lambda: leaders())
         assert len(first) == 1
         leader = first[0]
         create_pods(kubectl, [f"a{i}" for i in range(20)])
-        wait_for("the first pods bound", lambda: all(bound(kubectl).values()))
+        wait_until("the first pods bound", lambda: all(bound(kubectl).values()))
         assert leader.metric(ATTEMPTS, result="scheduled") == 20
         for standby in replicas:
             if standby is not leader:
@@ -88,7 +79,7 @@ def test_one_leader_binds_and_a_standby_takes_over(tmp_path):
         leader.kill()
         killed = time.time()
         create_pods(kubectl, [f"b{i}" for i in range(20)])
-        successor = wait_for("a new leader", lambda: leaders(), timeout=LEASE_DURATION * 4)
+        successor = wait_until("a new leader", lambda: leaders(), timeout=LEASE_DURATION * 4)
         assert len(successor) == 1 and successor[0] is not leader
         lease = json.loads(kubectl("get", "lease", "kube-scheduler", "-n", "kube-system",
                                    "-o", "json").stdout)
@@ -98,7 +89,7 @@ def test_one_leader_binds_and_a_standby_takes_over(tmp_path):
         took_over = micro_time(lease["spec"]["acquireTime"]) - killed
         assert took_over <= LEASE_DURATION + 2 * POLL, took_over
 
-        placed = wait_for("every pod bound", lambda: (b := bound(kubectl)) and all(b.values())
+        placed = wait_until("every pod bound", lambda: (b := bound(kubectl)) and all(b.values())
                           and len(b) == 40 and b)
         assert len(placed) == 40
         events = json.loads(kubectl("get", "events", "-n", "ha", "-o", "json").stdout)["items"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from tests.agentproc import AgentProcess
 from tests.apiserverproc import APIServerProcess, KubectlRunner
+from tests.waiting import wait_until
 
 NODES = 3
 PREFIX = "simt-"
@@ -71,19 +71,17 @@ def ns(kubectl):
 
 def wait_for(what: str, probe: Callable[[], Any], agent: AgentProcess,
              timeout: float = WAIT) -> Any:
-    """probe() until it returns something truthy, for at most `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+    """wait_until, failing at once if the agent exits; failures show its log."""
+    def checked() -> Any:
         if agent.proc is not None and agent.proc.poll() is not None:
-            raise AssertionError(f"the agent exited {agent.proc.returncode} while waiting for "
-                                 f"{what}:\n{agent.log_tail()}")
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})\n"
-                         f"--- agent log ---\n{agent.log_tail()}")
+            raise AssertionError(f"the agent exited {agent.proc.returncode}")
+        return probe()
+
+    try:
+        return wait_until(what, checked, timeout, period=0.2)
+    except AssertionError as e:
+        raise AssertionError(f"{e} (waiting for {what})\n--- agent log ---\n"
+                             f"{agent.log_tail()}") from None
 
 
 def get(kubectl: KubectlRunner, *args: str) -> Any:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 
 import grpc
 import pytest
@@ -28,6 +27,7 @@ from kubelite.client.rest import Client
 from kubelite.client.store import NAMESPACE_INDEX, object_key
 from kubelite.etcdpb.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from tests.apiserverproc import APIServerProcess
+from tests.waiting import eventually
 
 CONFIGMAPS = resource_for("v1", "configmaps")
 WAIT = 60.0  # seconds: the bound on every wait here
@@ -49,15 +49,6 @@ async def writer(apiserver):
     client = Client(config, "writer")
     yield client
     await client.close()
-
-
-async def eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def rv(obj: dict) -> int:

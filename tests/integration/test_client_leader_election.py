@@ -12,18 +12,10 @@ from kubelite.client.config import load_kubeconfig
 from kubelite.client.leaderelection import LeaderElectionConfig, LeaderElector
 from kubelite.client.resources import resource_for
 from kubelite.client.rest import Client
+from tests.waiting import eventually
 
 LEASES = resource_for("coordination.k8s.io/v1", "leases")
 WAIT = 30.0
-
-
-async def eventually(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 class Candidates:
